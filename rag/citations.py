@@ -4,7 +4,7 @@ and map them back to the passages and articles they cite."""
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from typing import Callable, Sequence
 
 from rag.types import Citation, Hit
 
@@ -41,14 +41,23 @@ def _overlap(sentence: str, passage: str) -> float:
     return len(s & p) / len(s) if s else 0.0
 
 
-def add_missing_markers(text: str, hits: Sequence[Hit], threshold: float = 0.5) -> str:
-    """Give an uncited answer sentence the marker of the passage it overlaps most, when the overlap is
-    clear (small local models often forget to cite). Sentences that already cite are left alone."""
+#: support(sentence) -> (passage number, similarity) of the passage that best supports the sentence.
+Support = Callable[[str], "tuple[int, float] | None"]
+
+
+def add_missing_markers(text: str, hits: Sequence[Hit], support: Support | None = None,
+                        threshold: float = 0.5, support_threshold: float = 0.85) -> str:
+    """Give an uncited answer sentence the marker of the passage that clearly supports it (small
+    local models often forget to cite): by word overlap, else by ``support`` (semantic, works across
+    languages) when its similarity reaches ``support_threshold``. Cited sentences are left alone."""
     out = []
     for sentence in split_answer_sentences(text):
         if not markers(sentence) and hits:
             scores = [_overlap(sentence, h.text) for h in hits]
             best = max(range(len(hits)), key=lambda i: scores[i])
+            found = support(sentence) if support and scores[best] < threshold else None
+            if found and found[1] >= support_threshold:
+                best, scores[best] = found[0] - 1, threshold
             if scores[best] >= threshold:
                 stripped = sentence.rstrip()
                 end = stripped[-1] if stripped[-1] in ".!?" else ""
@@ -57,7 +66,8 @@ def add_missing_markers(text: str, hits: Sequence[Hit], threshold: float = 0.5) 
     return " ".join(out)
 
 
-def resolve(text: str, hits: Sequence[Hit], repair: bool = True) -> tuple[str, tuple[Citation, ...]]:
+def resolve(text: str, hits: Sequence[Hit], repair: bool = True,
+            support: Support | None = None) -> tuple[str, tuple[Citation, ...]]:
     """Clean the answer's markers and return it with one Citation per distinct cited passage.
 
     Citation numbers keep the passage numbering the LLM saw (``[n]`` is ``hits[n-1]``), so the UI's
@@ -65,7 +75,7 @@ def resolve(text: str, hits: Sequence[Hit], repair: bool = True) -> tuple[str, t
     """
     text = normalise_markers(text, len(hits))
     if repair:
-        text = add_missing_markers(text, hits)
+        text = add_missing_markers(text, hits, support)
     cited: list[int] = []
     for n in markers(text):
         if n not in cited:

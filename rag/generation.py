@@ -8,6 +8,7 @@ in them. The model answers in the question's language and cites passages as ``[n
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterator, Sequence
 
@@ -72,11 +73,17 @@ def _defang(text: str) -> str:
     return re.sub(r"[ \t]{2,}", " ", text).strip()
 
 
-def build_messages(question: str, hits: Sequence[Hit], language: str) -> list[BaseMessage]:
-    """The chat messages for a grounded answer: system rules, then the fenced passages and the question."""
-    blocks = [f"{passage_label(i, h)}\n{_defang(h.text)}" for i, h in enumerate(hits, 1)]
+def build_messages(question: str, hits: Sequence[Hit], language: str,
+                   passages: Sequence[str] | None = None) -> list[BaseMessage]:
+    """The chat messages for a grounded answer: system rules, then the fenced passages and the question.
+
+    ``passages`` replaces the hits' texts (e.g. by their focused form from ``focus_passages``).
+    """
+    texts = passages if passages is not None else [h.text for h in hits]
+    blocks = [f"{passage_label(i, h)}\n{_defang(t)}" for i, (h, t) in enumerate(zip(hits, texts), 1)]
     lang_name = LANGUAGE_NAMES.get(language, "the language of the question")
-    user = ("Passages:\n<<<\n" + "\n\n".join(blocks) + "\n>>>\n\n"
+    # The question goes before and after the passages: small models lose it behind long context.
+    user = (f"Question: {question}\n\nPassages:\n<<<\n" + "\n\n".join(blocks) + "\n>>>\n\n"
             f"Question: {question}\n"
             f"Answer in {lang_name}, citing passages like [1]:")
     return [SystemMessage(SYSTEM_PROMPT.format(not_covered=NOT_COVERED, language=lang_name)),
@@ -102,29 +109,69 @@ def is_not_covered(text: str) -> bool:
 _WORDS = re.compile(r"\w{3,}", re.U)
 
 
-def extractive_answer(question: str, hits: Sequence[Hit], embedder: Embedder, max_sentences: int = 3,
-                      max_candidates: int = 40) -> str:
-    """No-LLM answer: the passage sentences closest in meaning to the question, each cited.
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of the n-th passage (1-based), scored against the question."""
 
-    Sentences of the top passages are embedded as passages and compared with the question by cosine
-    (multilingual, so an English question finds a French sentence), with a small bonus for shared
-    words (names, numbers) and for the passage's rank.
+    n: int
+    index: int
+    text: str
+    score: float
+
+
+class PassageSentences:
+    """The sentences of the passages with their embeddings, embedded once per answer.
+
+    Used three ways: to focus the passages on the question, as the extractive answer, and to find
+    which passage sentence supports a sentence of the answer.
     """
-    from rag.chunking import split_sentences
 
-    q_words = {w.lower() for w in _WORDS.findall(question)}
-    candidates: list[tuple[int, int, str]] = []
-    for n, hit in enumerate(hits[:3], 1):
-        candidates.extend((n, i, s) for i, s in enumerate(split_sentences(hit.text)) if len(s) > 20)
-    candidates = candidates[:max_candidates]
-    if not candidates:
-        return ""
-    sims = embedder.embed_passages([s for _, _, s in candidates]) @ embedder.embed_query(question)
-    scored = []
-    for (n, i, sentence), sim in zip(candidates, sims):
-        words = {w.lower() for w in _WORDS.findall(sentence)}
-        overlap = len(q_words & words) / (len(q_words) or 1)
-        scored.append((float(sim) + 0.05 * overlap + 0.01 / n, n, i, sentence))
-    best = sorted(scored, reverse=True)[:max_sentences]
-    best.sort(key=lambda t: (t[1], t[2]))
-    return " ".join(f"{s.rstrip()} [{n}]" for _, n, _, s in best)
+    def __init__(self, hits: Sequence[Hit], embedder: Embedder, max_per_passage: int = 12) -> None:
+        from rag.chunking import split_sentences
+
+        self.embedder = embedder
+        self.items = [(n, i, s) for n, hit in enumerate(hits, 1)
+                      for i, s in enumerate(split_sentences(hit.text)[:max_per_passage])]
+        self.vectors = embedder.embed_passages([s for _, _, s in self.items])
+
+    def scored(self, question: str) -> list[Sentence]:
+        """Every sentence scored by closeness in meaning to the question (cosine of multilingual
+        embeddings, so an English question meets a French sentence), plus a small bonus for shared
+        words (names, numbers) and for the passage's rank."""
+        if not self.items:
+            return []
+        q_words = {w.lower() for w in _WORDS.findall(question)}
+        sims = self.vectors @ self.embedder.embed_query(question)
+        out = []
+        for (n, i, text), sim in zip(self.items, sims):
+            overlap = len(q_words & {w.lower() for w in _WORDS.findall(text)}) / (len(q_words) or 1)
+            out.append(Sentence(n, i, text, float(sim) + 0.05 * overlap + 0.01 / n))
+        return out
+
+    def support(self, claim: str) -> Sentence | None:
+        """The passage sentence closest in meaning to ``claim`` (score = cosine), or None."""
+        if not self.items:
+            return None
+        sims = self.vectors @ self.embedder.embed_query(claim)
+        best = int(sims.argmax())
+        n, i, text = self.items[best]
+        return Sentence(n, i, text, float(sims[best]))
+
+
+def focus_passages(hits: Sequence[Hit], scored: Sequence[Sentence], keep: int = 3) -> list[str]:
+    """Each passage cut down to its ``keep`` sentences closest to the question, in reading order.
+
+    A small LLM answers better from a few on-topic sentences than from whole passages, and the
+    prompt is shorter (reading it is most of the local model's latency).
+    """
+    out = []
+    for n, hit in enumerate(hits, 1):
+        mine = sorted((s for s in scored if s.n == n), key=lambda s: -s.score)[:keep]
+        out.append(" ".join(s.text for s in sorted(mine, key=lambda s: s.index)) or hit.text)
+    return out
+
+
+def extractive_answer(scored: Sequence[Sentence], max_sentences: int = 3, from_passages: int = 3) -> str:
+    """No-LLM answer: the sentences closest to the question among the top passages, each cited."""
+    best = sorted((s for s in scored if s.n <= from_passages), key=lambda s: -s.score)[:max_sentences]
+    return " ".join(f"{s.text.rstrip()} [{s.n}]" for s in sorted(best, key=lambda s: (s.n, s.index)))

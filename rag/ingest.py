@@ -75,9 +75,7 @@ def _derive_id(url: str | None, title: str, text: str) -> str:
 
 def _title_from_text(text: str) -> str:
     first = text.split("\n", 1)[0]
-    if len(first) <= 100:
-        return first
-    return first[:100].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
+    return first if len(first) <= 100 else first[:100].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
 
 
 def _language(value: Any) -> str | None:
@@ -142,7 +140,7 @@ def _from_object(obj: Any, where: str) -> Article | IngestError:
 
 def _read_jsonl(path: Path, data: bytes) -> Iterator[Article | IngestError]:
     if has_bom(data) and not data.startswith(codecs.BOM_UTF8):
-        data = decode_bytes(data)[0].encode("utf-8")
+        data = decode_bytes(data).encode("utf-8")
     for number, raw in enumerate(data.split(b"\n"), 1):
         where = f"{path}:{number}"
         raw = (raw.removeprefix(codecs.BOM_UTF8) if number == 1 else raw).strip()
@@ -163,7 +161,7 @@ def _read_jsonl(path: Path, data: bytes) -> Iterator[Article | IngestError]:
 
 def _decode(path: Path, data: bytes) -> str | IngestError:
     try:
-        text = decode_bytes(data)[0]
+        text = decode_bytes(data)
     except ValueError as e:
         return IngestError(str(path), str(e), "convert the file to UTF-8 text, or skip it")
     controls = sum(1 for ch in text[:8192] if unicodedata.category(ch) == "Cc" and ch not in "\n\r\t\f\v")
@@ -172,43 +170,32 @@ def _decode(path: Path, data: bytes) -> str | IngestError:
     return text
 
 
-def _read_json(path: Path, data: bytes) -> Iterator[Article | IngestError]:
+def _read_json(path: Path, data: bytes) -> Iterable[Article | IngestError]:
     text = _decode(path, data)
     if isinstance(text, IngestError):
-        yield text
-        return
+        return [text]
     try:
         obj = json.loads(text)
     except json.JSONDecodeError as e:
-        if e.msg == "Extra data" and text.lstrip().startswith("{"):
-            yield from _read_jsonl(path, text.encode("utf-8"))  # JSON Lines under a .json name
-            return
-        yield IngestError(str(path), f"invalid JSON: {e.msg} at line {e.lineno}, column {e.colno}",
-                          "fix the file (one article per line belongs in a .jsonl file)")
-        return
+        if e.msg == "Extra data" and text.lstrip().startswith("{"):  # JSON Lines under a .json name
+            return _read_jsonl(path, text.encode("utf-8"))
+        return [IngestError(str(path), f"invalid JSON: {e.msg} at line {e.lineno}, column {e.colno}",
+                            "fix the file (one article per line belongs in a .jsonl file)")]
+    empty = IngestError(str(path), "no articles in this JSON file", "add items or remove the file")
     if is_json_feed(obj):
-        items: list[Any] = parse_json_feed(obj)
-        make: Callable[[Any, str], Article | IngestError] = lambda rec, where: _article(rec, where, True)
-    elif isinstance(obj, list):
-        items, make = obj, _from_object
-    elif isinstance(obj, dict) and "title" in obj and "text" in obj:
-        yield _from_object(obj, str(path))
-        return
-    else:
-        yield IngestError(str(path), "JSON is neither a JSON Feed nor a list of articles",
-                          "use a JSON Feed, a JSON array of article objects, or JSON Lines (.jsonl)")
-        return
-    if not items:
-        yield IngestError(str(path), "no articles in this JSON file", "add items or remove the file")
-    for number, item in enumerate(items, 1):
-        yield make(item, f"{path}#item {number}")
+        return [_article(rec, f"{path}#item {n}", True) for n, rec in enumerate(parse_json_feed(obj), 1)] or [empty]
+    if isinstance(obj, list):
+        return [_from_object(item, f"{path}#item {n}") for n, item in enumerate(obj, 1)] or [empty]
+    if isinstance(obj, dict) and "title" in obj and "text" in obj:
+        return [_from_object(obj, str(path))]
+    return [IngestError(str(path), "JSON is neither a JSON Feed nor a list of articles",
+                        "use a JSON Feed, a JSON array of article objects, or JSON Lines (.jsonl)")]
 
 
-def _read_text(path: Path, data: bytes) -> Iterator[Article | IngestError]:
+def _read_text(path: Path, data: bytes) -> Iterable[Article | IngestError]:
     text = _decode(path, data)
     if isinstance(text, IngestError):
-        yield text
-        return
+        return [text]
     lines = _NEWLINE.sub("\n", text).lstrip("\ufeff").split("\n")
     start = next(i for i, line in enumerate(lines) if line.strip())  # the file is not blank: checked
     title = lines[start].strip()
@@ -216,51 +203,37 @@ def _read_text(path: Path, data: bytes) -> Iterator[Article | IngestError]:
         title = title.lstrip("#").strip()
     body = "\n".join(lines[start + 1:])
     if not clean_text(body):
-        yield IngestError(str(path), "a headline but no body text",
-                          "put the headline on the first line and the article text after it")
-        return
-    yield _article({"title": title, "text": body}, str(path))
+        return [IngestError(str(path), "a headline but no body text",
+                            "put the headline on the first line and the article text after it")]
+    return [_article({"title": title, "text": body}, str(path))]
 
 
-def _read_html(path: Path, data: bytes) -> Iterator[Article | IngestError]:
+def _read_web(path: Path, data: bytes, kind: str) -> Iterable[Article | IngestError]:
     try:
-        record = parse_html(data)
-    except ValueError as e:
-        yield IngestError(str(path), str(e), "check that this is a saved article page, not an index or error page")
-        return
-    yield _article(record, str(path), derive_title=True)
-
-
-def _read_feed(path: Path, data: bytes) -> Iterator[Article | IngestError]:
-    try:
+        if kind == "html":
+            return [_article(parse_html(data), str(path), derive_title=True)]
         records = parse_feed(data)
     except ValueError as e:
-        if _sniff(data) == "html":
-            yield from _read_html(path, data)
-            return
-        yield IngestError(str(path), str(e), "check that the file is an RSS, Atom or RDF feed")
-        return
-    for number, record in enumerate(records, 1):
-        yield _article(record, f"{path}#item {number}", derive_title=True)
+        if kind == "feed" and _sniff(data) == "html":
+            return _read_web(path, data, "html")
+        hint = ("check that this is a saved article page, not an index or error page" if kind == "html"
+                else "check that the file is an RSS, Atom or RDF feed")
+        return [IngestError(str(path), str(e), hint)]
+    return [_article(rec, f"{path}#item {n}", derive_title=True) for n, rec in enumerate(records, 1)]
 
 
-_READERS: dict[str, Callable[[Path, bytes], Iterator[Article | IngestError]]] = {
-    "jsonl": _read_jsonl, "json": _read_json, "text": _read_text, "html": _read_html, "feed": _read_feed}
+_READERS: dict[str, Callable[[Path, bytes], Iterable[Article | IngestError]]] = {
+    "jsonl": _read_jsonl, "json": _read_json, "text": _read_text,
+    "html": lambda path, data: _read_web(path, data, "html"), "feed": lambda path, data: _read_web(path, data, "feed")}
 
 
 # ----------------------------------------------------------------------------------- dispatch
 
 
 def _sniff(data: bytes) -> str | None:
-    """Format from the content alone: 'jsonl', 'json', 'html', 'feed', or None."""
+    """Format from the content alone: 'json' (JSON Lines too), 'html', 'feed', or None."""
     head = data[:4096].removeprefix(codecs.BOM_UTF8).decode("latin-1").lstrip()
-    if head.startswith("{"):
-        first, _, rest = data.lstrip().removeprefix(codecs.BOM_UTF8).partition(b"\n")
-        try:
-            return "jsonl" if isinstance(json.loads(first), dict) and rest.strip() else "json"
-        except ValueError:
-            return "json"
-    if head.startswith("["):
+    if head.startswith(("{", "[")):
         return "json"
     match = _MARKUP.match(head)
     if match:
@@ -272,6 +245,7 @@ def _kind(path: Path, data: bytes) -> str | None:
     kind = _EXTENSIONS.get(path.suffix.lower())
     if kind in ("text", "feed", None):
         sniffed = _sniff(data)
+        # A misleading extension (.txt holding HTML, .xml holding a web page) loses to the content.
         if kind is None or (kind == "text" and sniffed in ("html", "feed")) or (kind == "feed" and sniffed == "html"):
             return sniffed
     return kind
@@ -298,7 +272,7 @@ def _read_file(path: Path, named: bool) -> Iterator[Article | IngestError]:
     kind = _kind(path, data) or "text"
     try:
         yield from _READERS[kind](path, data)
-    except Exception as e:  # third-party parsers on untrusted bytes may raise anything; one file must not stop the rest
+    except Exception as e:  # parsers fed untrusted bytes may raise anything; one file must not stop the rest
         yield IngestError(where, f"could not parse as {kind} ({type(e).__name__}: {e})", "check or skip this file")
 
 
@@ -309,7 +283,8 @@ def _files(root: Path) -> Iterator[tuple[Path, bool]]:
     found = []
     for folder, dirs, names in os.walk(root):
         dirs[:] = [d for d in dirs if not d.startswith(".") and d != "__pycache__"]
-        found += [Path(folder) / n for n in names if not n.startswith(".") and not n.lower().startswith(_SKIP_PREFIXES)]
+        found += [Path(folder) / name for name in names
+                  if not name.startswith(".") and not name.lower().startswith(_SKIP_PREFIXES)]
     for path in sorted(found, key=lambda p: p.relative_to(root).parts):
         yield path, False
 
@@ -342,7 +317,8 @@ def iter_inputs(paths: Iterable[str | Path] | str | Path) -> Iterator[Article | 
     roots = [Path(paths)] if isinstance(paths, (str, Path)) else [Path(p) for p in paths]
     for root in roots:
         if not root.exists():
-            raise IngestError(str(root), "no such file or directory", "check the path (relative to the current directory)")
+            raise IngestError(str(root), "no such file or directory", "check the path (relative paths start "
+                              "from the current directory)")
     return _iterate(roots)
 
 

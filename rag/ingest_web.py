@@ -10,11 +10,11 @@ line numbers; nothing here does. Failures are ``ValueError`` with a message mean
 
 from __future__ import annotations
 
-import calendar
 import codecs
 import functools
 import io
 import re
+import time
 import warnings
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -65,22 +65,23 @@ def guess_encoding(data: bytes) -> str | None:
     return best.encoding if best is not None else None
 
 
-def decode_bytes(data: bytes) -> tuple[str, str]:
-    """Decode text bytes: a BOM wins, then UTF-8, then a guess. Returns (text, encoding used)."""
+def decode_bytes(data: bytes, declared: str | None = None) -> str:
+    """Decode text: a BOM wins, then UTF-8, then the declared charset, then a guess; else ValueError."""
     for bom, codec in _BOMS:
         if data.startswith(bom):
             try:
-                return data.decode(codec), codec
+                return data.decode(codec)
             except UnicodeDecodeError as e:
                 raise ValueError(f"starts with a {codec} byte-order mark but is not valid {codec} ({e.reason})")
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
+    for codec in ("utf-8", declared) if declared else ("utf-8",):
+        try:
+            return data.decode(codec)
+        except (LookupError, UnicodeDecodeError):
+            pass  # an unknown or wrong charset name: guess instead
     encoding = guess_encoding(data)
     if encoding is None:
         raise ValueError("undecodable bytes: not UTF-8 and no other text encoding fits")
-    return data.decode(encoding, errors="replace"), encoding
+    return data.decode(encoding, errors="replace")
 
 
 def host_of(url: str | None) -> str | None:
@@ -199,21 +200,6 @@ def normalize_date(value: str | None) -> str | None:
 # ----------------------------------------------------------------------------------------- HTML
 
 
-def _decode_html(data: bytes) -> str:
-    if not has_bom(data):
-        try:
-            return data.decode("utf-8")
-        except UnicodeDecodeError:
-            pass
-        declared = _META_CHARSET.search(data[:8192])
-        if declared:
-            try:
-                return data.decode(declared.group(1).decode("ascii"))
-            except (LookupError, UnicodeDecodeError):
-                pass  # an unknown or wrong charset name: guess instead
-    return decode_bytes(data)[0]
-
-
 def _strip_site_suffix(title: str, sitename: str | None) -> str:
     if sitename:
         for sep in (" - ", " | ", " – ", " — ", " : "):
@@ -224,7 +210,9 @@ def _strip_site_suffix(title: str, sitename: str | None) -> str:
 
 def parse_html(data: bytes) -> Record:
     """Main text and metadata of one HTML page via trafilatura; ValueError when it has no main text."""
-    doc = trafilatura.bare_extraction(_decode_html(data), with_metadata=True, date_extraction_params=_DATE_PARAMS)
+    declared = _META_CHARSET.search(data[:8192])
+    markup = decode_bytes(data, declared.group(1).decode("ascii") if declared else None)
+    doc = trafilatura.bare_extraction(markup, with_metadata=True, date_extraction_params=_DATE_PARAMS)
     lines = [line.strip() for line in ((doc.text if doc is not None else None) or "").split("\n")]
     paragraphs = [line for line in lines if line]
     if doc is None or not paragraphs:
@@ -249,23 +237,20 @@ def _detail_text(detail: Any) -> str:
     return html_to_text(value) if "html" in kind else value
 
 
-def _struct_to_iso(value: Any) -> str | None:
-    if not value:
-        return None
-    return datetime.fromtimestamp(calendar.timegm(value), tz=timezone.utc).isoformat()
-
-
 def _entry_record(entry: Any, feed: Any, source: str | None) -> Record:
     contents = [c for c in entry.get("content") or [] if (c.get("value") or "").strip()]
     text = _detail_text(max(contents, key=lambda c: len(c.get("value") or ""))) if contents else ""
     if not text.strip():
         text = _detail_text(entry.get("summary_detail") or {"value": entry.get("summary") or ""})
     title = _detail_text(entry.get("title_detail") or {"value": entry.get("title") or ""})
+    # dict.get: FeedParserDict maps a missing "updated" to "published" with a DeprecationWarning.
+    raw_date = dict.get(entry, "published") or dict.get(entry, "updated") or entry.get("created")
+    utc = dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed")  # feedparser's parse, in UTC
     names = [a.get("name") for a in entry.get("authors") or [] if isinstance(a, dict)]
     authors = [n for n in names if n] or ([entry["author"]] if entry.get("author") else [])
     return {"title": title, "text": text, "url": entry.get("link"),
-            "published": entry.get("published") or entry.get("updated") or entry.get("created"),
-            "published_utc": _struct_to_iso(entry.get("published_parsed") or entry.get("updated_parsed")),
+            "published": raw_date,
+            "published_utc": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", utc) if utc else None,
             "language": entry.get("language") or feed.get("language"),
             "source": source or host_of(entry.get("link")), "authors": authors}
 
@@ -306,10 +291,7 @@ def parse_json_feed(obj: dict[str, Any]) -> list[Record]:
     """One record per item of a JSON Feed (a non-object item gives an empty record, rejected later)."""
     source = host_of(obj.get("home_page_url")) or (str(obj.get("title") or "").strip() or None)
     records: list[Record] = []
-    for item in obj.get("items") or []:
-        if not isinstance(item, dict):
-            records.append({})
-            continue
+    for item in (i if isinstance(i, dict) else {} for i in obj.get("items") or []):
         text = html_to_text(str(item.get("content_html") or "")) if item.get("content_html") else ""
         text = text if text.strip() else str(item.get("content_text") or item.get("summary") or "")
         url = item.get("url") or item.get("external_url")

@@ -14,8 +14,8 @@ from langchain_core.language_models.chat_models import BaseChatModel
 
 from rag.citations import resolve
 from rag.embedding import get_embedder
-from rag.generation import (abstain_message, build_messages, extractive_answer, is_not_covered,
-                            question_language, stream_answer)
+from rag.generation import (abstain_message, build_messages, extractive_answer, focus_passages,
+                            is_not_covered, PassageSentences, question_language, stream_answer)
 from rag.retrieval import Filters, Retriever
 from rag.settings import Settings
 from rag.store import ChunkStore
@@ -104,13 +104,16 @@ class Pipeline:
             yield Done(replace(base, text=text, abstained=True, timings=timings))
             return
 
+        sentences = PassageSentences(hits, self.embedder)
+        scored = sentences.scored(question)
         if self.settings.llm == "extractive":
-            raw = extractive_answer(question, hits, self.embedder)
+            raw = extractive_answer(scored)
             yield Token(raw)
         else:
+            messages = build_messages(question, hits, language, focus_passages(hits, scored))
             pieces: list[str] = []
             first_token = None
-            for piece in stream_answer(self.chat_model(), build_messages(question, hits, language)):
+            for piece in stream_answer(self.chat_model(), messages):
                 if first_token is None:
                     first_token = time.perf_counter() - t1
                 pieces.append(piece)
@@ -123,7 +126,11 @@ class Pipeline:
         if is_not_covered(raw) or not raw.strip():
             yield Done(replace(base, text=abstain_message(language), abstained=True, timings=timings))
             return
-        text, citations = resolve(raw, hits)
+        def support(claim: str) -> tuple[int, float] | None:
+            best = sentences.support(claim)
+            return (best.n, best.score) if best else None
+
+        text, citations = resolve(raw, hits, support=support)
         yield Done(replace(base, text=text, citations=citations, timings=timings))
 
     def ask(self, question: str, filters: Filters | None = None) -> Answer:
