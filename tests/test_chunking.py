@@ -1,0 +1,51 @@
+from rag.chunking import chunk_article, count_tokens, split_sentences
+from rag.types import Article
+
+
+def _article(text: str) -> Article:
+    return Article(id="a1", title="T", text=text)
+
+
+def test_sentences_split_at_paragraphs_and_full_stops() -> None:
+    text = "First sentence here. Second one? Yes!\n\nNew paragraph without stop\nL'Iran a lancé. « Demain », dit-il."
+    assert split_sentences(text) == ["First sentence here.", "Second one?", "Yes!", "New paragraph without stop",
+                                     "L'Iran a lancé.", "« Demain », dit-il."]
+
+
+def test_chunks_are_token_bounded_with_overlap_and_deterministic_ids() -> None:
+    sentences = [f"Sentence number {i} tells about event {i} in the city of Springfield." for i in range(60)]
+    article = _article(" ".join(sentences))
+    chunks = chunk_article(article, max_tokens=80, overlap=20)
+    assert len(chunks) > 5
+    assert [c.id for c in chunks] == [f"a1#{i}" for i in range(len(chunks))]
+    for c in chunks:
+        assert c.n_tokens <= 80
+        assert c.text[0].isupper() and c.text.endswith(".")  # whole sentences only
+    # Overlap: each chunk starts with the last sentence of the previous one.
+    for prev, nxt in zip(chunks, chunks[1:]):
+        last = split_sentences(prev.text)[-1]
+        assert nxt.text.startswith(last)
+    # Every sentence is in some chunk, and re-chunking gives the same result.
+    joined = " ".join(c.text for c in chunks)
+    assert all(s in joined for s in sentences)
+    assert chunk_article(article, max_tokens=80, overlap=20) == chunks
+
+
+def test_overlong_sentence_is_cut_at_token_boundaries() -> None:
+    long = "word " * 500
+    chunks = chunk_article(_article(long.strip() + "."), max_tokens=100, overlap=0)
+    assert len(chunks) >= 5
+    assert all(c.n_tokens <= 100 for c in chunks)
+
+
+def test_chunk_keeps_article_metadata_and_position() -> None:
+    art = Article(id="x", title="Head", text="One. Two.\n\nThree.", source="s.test", published="2025-01-02",
+                  language="en")
+    (chunk,) = chunk_article(art, max_tokens=200, overlap=40)
+    assert chunk.article is art and chunk.position == 0 and chunk.start_char == 0
+    assert art.published_day == 20250102
+    assert count_tokens(chunk.text) == chunk.n_tokens
+
+
+def test_empty_text_gives_no_chunks() -> None:
+    assert chunk_article(_article("   "), max_tokens=50, overlap=10) == []

@@ -1,0 +1,42 @@
+from rag.citations import add_missing_markers, markers, normalise_markers, resolve, split_answer_sentences
+from rag.types import Hit
+
+
+def _hits() -> list[Hit]:
+    return [Hit("a#0", "a", "Iran launched drones and missiles against Israel on Saturday night.", 0.9, "A",
+                source="one.test", published="2024-04-14", url="https://one.test/a"),
+            Hit("b#1", "b", "Tehran had vowed to retaliate for the strike on its embassy compound in Damascus.",
+                0.8, "B", source="two.test")]
+
+
+def test_marker_variants_are_normalised_and_out_of_range_ones_dropped() -> None:
+    text = "Iran attacked [Passage 1, 2]. It was revenge 【2】. Made up [7]. Also [source 1][3] ."
+    assert normalise_markers(text, 2) == "Iran attacked [1][2]. It was revenge [2]. Made up. Also [1]."
+    assert markers("a [1] b [2, 3] c [1]") == [1, 2, 3, 1]
+
+
+def test_resolve_maps_markers_to_passages_in_first_cited_order() -> None:
+    text, cites = resolve("Tehran retaliated for Damascus [2]. Drones were launched [1]. Again [2].", _hits(),
+                          repair=False)
+    assert [c.n for c in cites] == [2, 1]
+    assert cites[0].article_id == "b" and cites[0].passage.startswith("Tehran")
+    assert cites[1].url == "https://one.test/a" and cites[1].published == "2024-04-14"
+    assert text.endswith("Again [2].")
+
+
+def test_missing_markers_are_added_only_when_a_passage_clearly_supports_the_sentence() -> None:
+    text = add_missing_markers("Iran launched drones and missiles against Israel. The moon is made of cheese.",
+                               _hits())
+    assert text == "Iran launched drones and missiles against Israel [1]. The moon is made of cheese."
+
+
+def test_semantic_support_adds_a_cross_lingual_marker() -> None:
+    # A French answer sentence shares no words with the English passage; the support function decides.
+    text = add_missing_markers("L'ambassade à Damas avait été frappée.", _hits(), support=lambda s: (2, 0.9))
+    assert text == "L'ambassade à Damas avait été frappée [2]."
+    weak = add_missing_markers("L'ambassade à Damas avait été frappée.", _hits(), support=lambda s: (2, 0.5))
+    assert markers(weak) == []
+
+
+def test_answer_sentences_keep_their_markers() -> None:
+    assert split_answer_sentences("One. [1] Two [2]. Three?") == ["One. [1]", "Two [2].", "Three?"]

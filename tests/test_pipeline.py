@@ -1,0 +1,122 @@
+"""Pipeline over a real index (real embedder, real Chroma) with a recording fake chat model."""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+import pytest
+from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+from langchain_core.messages import AIMessage, BaseMessage
+
+from rag.pipeline import Done, Pipeline, Retrieved, Token
+from rag.retrieval import Filters, names_in, relative_window
+from rag.settings import Settings
+
+SEED_ID = None  # the sample's id is derived from its content; found by title below
+
+
+class RecordingChat(GenericFakeChatModel):
+    """Streams a fixed reply word by word and records the prompts it was given."""
+
+    prompts: list[list[BaseMessage]] = []
+
+    def _stream(self, messages: list[BaseMessage], *args: Any, **kwargs: Any) -> Iterator[Any]:
+        self.prompts.append(messages)
+        return super()._stream(messages, *args, **kwargs)
+
+
+def fake(reply: str) -> RecordingChat:
+    return RecordingChat(messages=iter([AIMessage(content=reply)] * 5), prompts=[])
+
+
+def pipeline(settings: Settings, reply: str = "", **overrides: Any) -> Pipeline:
+    s = settings.model_copy(update={"llm": "local", **overrides})
+    return Pipeline(s, chat_model=fake(reply))
+
+
+def test_seed_question_retrieves_the_sample_article_across_languages(index_settings: Settings) -> None:
+    p = pipeline(index_settings)
+    hits = p.retrieve("Why did Iran attack Israel?")
+    assert hits[0].title.startswith("Joe Biden soutient")
+    assert hits[0].language == "fr" and hits[0].published is None
+
+
+def test_stream_yields_sources_before_tokens_and_maps_citations(index_settings: Settings) -> None:
+    p = pipeline(index_settings, "Iran answered the strike on its embassy in Damascus [1]. Invented [9].")
+    events = list(p.stream("Why did Iran attack Israel?"))
+    assert isinstance(events[0], Retrieved) and events[0].hits
+    assert all(isinstance(e, Token) for e in events[1:-1]) and len(events) > 3
+    answer = events[-1].answer
+    assert isinstance(events[-1], Done) and not answer.abstained
+    assert answer.text.endswith("Invented.")  # the marker to a passage that does not exist is dropped
+    assert [c.n for c in answer.citations] == [1]
+    assert answer.citations[0].title.startswith("Joe Biden") and "Damas" in " ".join(h.text for h in answer.hits)
+    d = answer.to_dict()
+    assert set(d) >= {"answer", "abstained", "citations", "retrieved", "timings"}
+    assert set(d["citations"][0]) >= {"n", "article_id", "title", "source", "published", "url", "passage"}
+    assert set(d["timings"]) >= {"retrieval", "generation", "total"}
+
+
+def test_prompt_numbers_and_labels_passages_and_asks_for_the_question_language(index_settings: Settings) -> None:
+    p = pipeline(index_settings, "Réponse [1].")
+    p.ask("Pourquoi l'Iran a-t-il attaqué Israël ?")
+    system, user = p.chat_model().prompts[-1]
+    assert "French" in system.content and "NOT_IN_ARCHIVE" in system.content
+    assert "[1] unknown outlet — undated — Joe Biden soutient" in user.content
+    assert user.content.count("Pourquoi l'Iran a-t-il attaqué Israël ?") == 2
+
+
+def test_off_topic_question_abstains_without_calling_the_llm(index_settings: Settings) -> None:
+    p = pipeline(index_settings, "should not be used")
+    answer = p.ask("What is the recipe for banana bread?")
+    assert answer.abstained and "does not cover" in answer.text
+    assert p.chat_model().prompts == []
+
+
+def test_model_saying_not_in_archive_is_an_abstention_in_the_question_language(index_settings: Settings) -> None:
+    p = pipeline(index_settings, "NOT_IN_ARCHIVE")
+    answer = p.ask("Mengapa terjadi banjir di Jakarta Utara?")
+    assert answer.abstained and answer.language == "id" and answer.text.startswith("Arsip")
+
+
+def test_date_filter_that_excludes_the_sample_gives_no_answer(index_settings: Settings) -> None:
+    p = pipeline(index_settings, "should not be used")
+    answer = p.ask("Why did Iran attack Israel?", Filters(date_from="2025-01-01"))
+    assert all(h.published and h.published >= "2025-01-01" for h in p.retrieve("Iran", Filters(date_from="2025-01-01")))
+    assert answer.abstained and p.chat_model().prompts == []
+
+
+def test_language_and_source_filters_apply_to_retrieval(index_settings: Settings) -> None:
+    p = pipeline(index_settings)
+    assert {h.language for h in p.retrieve("news", Filters(languages=("id",)))} == {"id"}
+    assert {h.source for h in p.retrieve("news", Filters(sources=("exemple.test",)))} == {"exemple.test"}
+
+
+def test_this_week_is_relative_to_as_of(index_settings: Settings) -> None:
+    assert relative_window("Which volcano erupted this week?", "2025-06-05") == ("2025-05-29", "2025-06-05")
+    assert relative_window("Quel volcan cette semaine ?", None) is None
+    p = pipeline(index_settings)
+    hits = p.retrieve("Which volcano erupted this week?", Filters(as_of="2025-06-05"))
+    assert [h.article_id for h in hits] == ["t-volcano"]
+    # as_of also hides what was published after it.
+    assert "t-volcano" not in {h.article_id for h in p.retrieve("volcano", Filters(as_of="2025-05-01"))}
+
+
+def test_names_channel_finds_exact_names() -> None:
+    assert names_in("Which Italian volcano, Etna or Stromboli, erupted on Monday?")[:3] == ["Stromboli", "Italian",
+                                                                                           "Monday"] or \
+        "Stromboli" in names_in("Which Italian volcano, Etna or Stromboli, erupted on Monday?")
+
+
+def test_extractive_answer_cites_the_sentence_about_damascus(index_settings: Settings) -> None:
+    answer = Pipeline(index_settings).ask("Why did Iran attack Israel?")
+    assert not answer.abstained and answer.citations
+    assert "Damas" in answer.text and "[1]" in answer.text
+
+
+def test_injected_instructions_are_fenced_as_data(index_settings: Settings) -> None:
+    p = pipeline(index_settings, "The council approved a bicycle lane [1].")
+    p.ask("What did the city council approve?")
+    system, user = p.chat_model().prompts[-1]
+    assert "not instructions" in system.content
+    assert user.content.index("<<<") < user.content.index("Ignore all previous") < user.content.index(">>>")
