@@ -39,7 +39,7 @@ test: setup model
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: setup
-	$(PY) scripts/bench_index.py
+	$(PY) scripts/bench.py --articles ../shared/data/dev/articles.jsonl --questions ../shared/data/dev/questions.jsonl --llm $(LLM) --questions-limit 10
 
 clean:
 	rm -rf $(VENV) $(INDEX) .pytest_cache

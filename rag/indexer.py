@@ -59,17 +59,20 @@ def embedding_text(chunk: Chunk) -> str:
 
 def index_hash(article: Article, settings: Settings, embedder: Embedder) -> str:
     """Changes whenever the article or anything that shapes its chunks or vectors changes."""
-    key = f"{article.content_hash}|{settings.chunk_tokens}|{settings.chunk_overlap}|{embedder.name}|v1"
+    size, overlap = chunk_size(settings, embedder)
+    key = f"{article.content_hash}|{size}|{overlap}|{embedder.name}|v1"
     return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
-def check_chunk_size(settings: Settings, embedder: Embedder) -> None:
-    # cl100k and the embedders' tokenizers differ: leave a third of headroom for the headline and for
-    # languages where the model's tokenizer is less efficient.
-    if settings.chunk_tokens * 1.5 > embedder.max_tokens:
-        raise NewsragError(f"chunk_tokens={settings.chunk_tokens} is too large for {embedder.name} "
-                           f"(input limit {embedder.max_tokens} tokens)",
-                           hint=f"set NEWSRAG_CHUNK_TOKENS to at most {int(embedder.max_tokens / 1.5)}")
+def chunk_size(settings: Settings, embedder: Embedder) -> tuple[int, int]:
+    """(chunk tokens, overlap) that fit the embedder: ``settings.chunk_tokens`` capped so a chunk and
+    its headline stay inside the model's input limit, which would otherwise silently truncate it.
+
+    cl100k and the embedders' tokenizers differ: a third of headroom covers the headline and
+    languages where the model's tokenizer is less efficient.
+    """
+    size = min(settings.chunk_tokens, int(embedder.max_tokens / 1.5))
+    return size, min(settings.chunk_overlap, size // 4)
 
 
 def collect(paths: Iterable[str | Path], report: ReindexReport) -> list[Article]:
@@ -96,7 +99,7 @@ def reindex(settings: Settings, paths: Sequence[str | Path], *, prune: bool = Fa
     started = time.perf_counter()
     report = ReindexReport()
     embedder = get_embedder(settings.embedder)
-    check_chunk_size(settings, embedder)
+    size, overlap = chunk_size(settings, embedder)
     lock_path = Path(settings.index_dir) / ".reindex.lock"
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -112,7 +115,7 @@ def reindex(settings: Settings, paths: Sequence[str | Path], *, prune: bool = Fa
                 if state is not None and state.is_complete(ihash):
                     report.unchanged += 1
                 else:
-                    chunks = chunk_article(article, settings.chunk_tokens, settings.chunk_overlap)
+                    chunks = chunk_article(article, size, overlap)
                     vectors = embedder.embed_passages([embedding_text(c) for c in chunks])
                     store.write_article(chunks, vectors, ihash, stale_ids=state.chunk_ids if state else ())
                     report.chunks += len(chunks)

