@@ -60,7 +60,7 @@ def answer_markdown(answer: Answer) -> str:
         url = safe_url(c.url)
         title = html.escape(c.title)
         label = f"[{title}]({url})" if url else title
-        refs.append(f"[{c.n}] {html.escape(c.source or '?')}, {html.escape((c.published or 'undated')[:10])}: {label}")
+        refs.append(f"[{c.n}] {html.escape(c.source or 'unknown outlet')}, {html.escape((c.published or 'undated')[:10])}: {label}")
     return text + "\n\n" + "\n".join(f"- {r}" for r in refs)
 
 
