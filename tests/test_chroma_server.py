@@ -1,0 +1,55 @@
+"""The same index and pipeline against a real Chroma server on 127.0.0.1 (NEWSRAG_CHROMA_HOST)."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from rag.indexer import reindex
+from rag.pipeline import Pipeline
+from rag.settings import Settings
+
+CHROMA = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
+
+
+@pytest.fixture(scope="module")
+def chroma_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    if not Path(CHROMA).exists():
+        pytest.skip("the chroma CLI is not installed")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    proc = subprocess.Popen([CHROMA, "run", "--path", str(tmp_path_factory.mktemp("chroma-server")), "--host",
+                             "127.0.0.1", "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("chroma server did not start")
+    yield port
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+def test_index_and_answer_through_a_chroma_server(chroma_port: int, archive_dir: Path, tmp_path: Path) -> None:
+    settings = Settings(index_dir=tmp_path / "local-side", chroma_host="127.0.0.1", chroma_port=chroma_port,
+                        collection="news-server", llm="extractive")
+    first = reindex(settings, [archive_dir])
+    assert first.added == 5 and first.total_chunks > 5
+    assert reindex(settings, [archive_dir]).unchanged == 5
+    # Nothing was written locally: the chunks live in the server.
+    assert not (tmp_path / "local-side" / "chroma.sqlite3").exists()
+    answer = Pipeline(settings).ask("Why did Iran attack Israel?")
+    assert not answer.abstained and answer.citations[0].title.startswith("Joe Biden")
