@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, replace
-from typing import Iterator, Union
+from typing import Iterator, Sequence, Union
 
 from langchain_core.language_models.chat_models import BaseChatModel
 
 from rag.citations import resolve
+from rag.conversation import Turn, rewrite_followup
 from rag.embedding import get_embedder
 from rag.generation import (abstain_message, build_messages, extractive_answer, focus_passages,
                             is_not_covered, PassageSentences, question_language, stream_answer)
@@ -28,6 +29,8 @@ class Retrieved:
 
     hits: tuple[Hit, ...]
     seconds: float
+    #: The standalone question that was searched when a follow-up was rewritten, else None.
+    rewritten_question: str | None = None
 
 
 @dataclass(frozen=True)
@@ -82,17 +85,28 @@ class Pipeline:
         """The passages that would be given to the LLM, best first."""
         return self.retriever.search(question, filters)
 
-    def stream(self, question: str, filters: Filters | None = None) -> Iterator[Event]:
-        """Answer ``question``, yielding Retrieved, then Token pieces, then Done."""
+    def stream(self, question: str, filters: Filters | None = None,
+               history: Sequence[Turn] = ()) -> Iterator[Event]:
+        """Answer ``question``, yielding Retrieved, then Token pieces, then Done.
+
+        ``history`` holds the conversation's earlier (question, answer) turns: a follow-up that refers
+        back to them ("and what did the G7 say?") is rewritten into a standalone question first.
+        """
         question = question.strip()
         t0 = time.perf_counter()
-        language = question_language(question)
-        candidates = self.retrieve(question, filters)
+        # Extractive mode has no LLM: follow-ups are then rewritten deterministically.
+        rewriter = None if self.settings.llm == "extractive" else self.chat_model
+        rewritten = rewrite_followup(question, history, rewriter) if history else None
+        tr = time.perf_counter()
+        asked = rewritten or question
+        language = question_language(asked)
+        candidates = self.retrieve(asked, filters)
         hits = relevant(candidates, self.settings.min_relevance, self.settings.relevance_margin)
         t1 = time.perf_counter()
-        yield Retrieved(tuple(hits), t1 - t0)
-        timings = {"retrieval": t1 - t0}
-        base = Answer(question=question, text="", hits=tuple(hits), language=language, llm=self.settings.llm)
+        yield Retrieved(tuple(hits), t1 - tr, rewritten)
+        timings = {"retrieval": t1 - tr, **({"rewrite": tr - t0} if history else {})}
+        base = Answer(question=question, text="", hits=tuple(hits), language=language, llm=self.settings.llm,
+                      rewritten_question=rewritten)
 
         if not hits:
             text = abstain_message(language)
@@ -102,12 +116,12 @@ class Pipeline:
             return
 
         sentences = PassageSentences(hits, self.embedder)
-        scored = sentences.scored(question)
+        scored = sentences.scored(asked)
         if self.settings.llm == "extractive":
             raw = extractive_answer(scored)
             yield Token(raw)
         else:
-            messages = build_messages(question, hits, language, focus_passages(hits, scored))
+            messages = build_messages(asked, hits, language, focus_passages(hits, scored))
             pieces: list[str] = []
             first_token = None
             for piece in stream_answer(self.chat_model(), messages):
@@ -130,9 +144,9 @@ class Pipeline:
         text, citations = resolve(raw, hits, support=support)
         yield Done(replace(base, text=text, citations=citations, timings=timings))
 
-    def ask(self, question: str, filters: Filters | None = None) -> Answer:
+    def ask(self, question: str, filters: Filters | None = None, history: Sequence[Turn] = ()) -> Answer:
         """Answer ``question`` in one call (the streamed run, collected)."""
-        for event in self.stream(question, filters):
+        for event in self.stream(question, filters, history):
             if isinstance(event, Done):
                 return event.answer
         raise RuntimeError("pipeline ended without an answer")  # unreachable: stream always ends with Done

@@ -26,11 +26,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     from rag.cli import settings_from
     from rag.pipeline import Pipeline
-    from ui.app import launch
+    from ui.app import is_loopback, launch, login_for
 
     try:
         settings = settings_from(args, **{k: v for k, v in {"host": args.host, "port": args.port}.items() if v})
-        if settings.host not in ("127.0.0.1", "localhost", "::1") and not (settings.auth_user and settings.auth_password):
+        if not is_loopback(settings.host) and login_for(settings, settings.host) is None:
             print(f"warning: serving on {settings.host} without a login; set NEWSRAG_AUTH_USER and "
                   "NEWSRAG_AUTH_PASSWORD to require one", file=sys.stderr)
         pipeline = Pipeline(settings)

@@ -1,126 +1,154 @@
-"""The Gradio chat: a thin shell over rag.pipeline.Pipeline.
+"""The Gradio chat: layout and wiring over rag.pipeline.Pipeline.
 
-The answer streams into the chat while the retrieved passages are listed beside it as soon as
-retrieval ends. Article text, titles and URLs are untrusted: everything from the archive is
-HTML-escaped before it reaches the page, and only http(s) links are made clickable.
+Chat tab: the conversation (answers with [n] links to their source cards, a stop button, thumbs
+up/down with an optional comment), the filters, and the sources column that fills as soon as
+retrieval ends. Archive tab: what the index holds, and adding articles by upload. Answers go through
+Gradio's queue with at most ``settings.ui_concurrency`` running at once; everyone else sees their
+place in the queue. HTML is built (and escaped) in ``ui.render``.
 """
 
 from __future__ import annotations
 
-import html
-from typing import Any, Iterator
+import ipaddress
+from datetime import date
+from typing import Any
 
 import gradio as gr
 
-from rag.pipeline import Done, Pipeline, Retrieved, Token
-from rag.retrieval import Filters
-from rag.types import Answer, Hit
+from rag.pipeline import Pipeline
+from rag.settings import Settings
+from ui import render
+from ui.archive import FORMATS, Archive, upload
+from ui.chat import ChatHandlers
+from ui.state import Session
 
-CSS = """
-.src-card {border:1px solid #d0d7de;border-radius:8px;padding:8px 10px;margin:6px 0;background:#fafbfc}
-.src-card .meta {color:#57606a;font-size:0.85em}
-.src-card .passage {font-size:0.9em;margin-top:4px;white-space:pre-wrap}
-.src-card.cited {border-color:#0969da;background:#f0f7ff}
-"""
+LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
 
 
-def safe_url(url: str | None) -> str | None:
-    """The URL if it is a plain http(s) link, else None (no javascript: or data: links)."""
-    if url and url.strip().lower().startswith(("http://", "https://")):
-        return url.strip()
-    return None
+def is_loopback(host: str) -> bool:
+    """True for addresses only this machine can reach (127.0.0.0/8, ::1, localhost)."""
+    if host.strip().lower() in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
-def source_cards(hits: tuple[Hit, ...] | list[Hit], cited: set[int] | None = None) -> str:
-    """HTML cards for the passages, numbered as the answer cites them; all archive text escaped."""
-    if not hits:
-        return "<p><em>No passages retrieved.</em></p>"
-    cards = []
-    for n, h in enumerate(hits, 1):
-        url = safe_url(h.url)
-        title = html.escape(h.title)
-        head = f'<a href="{html.escape(url, quote=True)}" target="_blank" rel="noopener noreferrer">{title}</a>' \
-            if url else title
-        meta = " · ".join(html.escape(x) for x in (h.source or "unknown outlet", (h.published or "undated")[:10],
-                                                     h.language or "?") if x)
-        also = f"<br>also in: {html.escape(', '.join(h.also_in))}" if h.also_in else ""
-        cls = "src-card cited" if cited and n in cited else "src-card"
-        cards.append(f'<div class="{cls}" id="src-{n}"><b>[{n}]</b> {head}<div class="meta">{meta}'
-                     f' · similarity {h.score:.2f}{also}</div><div class="passage">{html.escape(h.text)}</div></div>')
-    return "\n".join(cards)
-
-
-def answer_markdown(answer: Answer) -> str:
-    """The final answer for the chat bubble: text (escaped) plus its reference list."""
-    text = html.escape(answer.text)
-    if not answer.citations:
-        return text
-    refs = []
-    for c in answer.citations:
-        url = safe_url(c.url)
-        title = html.escape(c.title)
-        label = f"[{title}]({url})" if url else title
-        refs.append(f"[{c.n}] {html.escape(c.source or 'unknown outlet')}, {html.escape((c.published or 'undated')[:10])}: {label}")
-    return text + "\n\n" + "\n".join(f"- {r}" for r in refs)
+def login_for(settings: Settings, host: str) -> tuple[str, str] | None:
+    """The (user, password) the UI must ask for: none on loopback; the configured ones elsewhere."""
+    if is_loopback(host) or not (settings.auth_user and settings.auth_password):
+        return None
+    return settings.auth_user, settings.auth_password.get_secret_value()
 
 
 def build_app(pipeline: Pipeline) -> gr.Blocks:
     """The chat UI over ``pipeline``."""
     settings = pipeline.settings
-
-    def respond(question: str, history: list[dict[str, Any]]) -> Iterator[tuple[Any, ...]]:
-        history = list(history or [])
-        question = (question or "").strip()
-        if not question:
-            yield history, gr.update(), ""
-            return
-        if len(question) > settings.max_question_chars:
-            history += [{"role": "user", "content": html.escape(question[:200]) + "…"},
-                        {"role": "assistant", "content": f"Questions are limited to {settings.max_question_chars} "
-                                                         "characters; please shorten it."}]
-            yield history, gr.update(), ""
-            return
-        history += [{"role": "user", "content": html.escape(question)}, {"role": "assistant", "content": ""}]
-        yield history, "<p><em>Searching the archive…</em></p>", ""
-        written = ""
-        for event in pipeline.stream(question, Filters()):
-            if isinstance(event, Retrieved):
-                yield history, source_cards(event.hits), ""
-            elif isinstance(event, Token):
-                written += event.text
-                history[-1] = {"role": "assistant", "content": html.escape(written)}
-                yield history, gr.update(), ""
-            elif isinstance(event, Done):
-                answer = event.answer
-                history[-1] = {"role": "assistant", "content": answer_markdown(answer)}
-                cited = {c.n for c in answer.citations}
-                yield history, source_cards(answer.hits, cited), ""
+    archive = Archive(pipeline)
+    handlers = ChatHandlers(pipeline, keep=gr.update())
+    examples = archive.example_questions()
 
     with gr.Blocks(title="newsrag") as app:
-        gr.Markdown(f"## newsrag — ask the news archive\nAnswers cite the archive's articles as [n]. "
-                    f"LLM: `{pipeline.llm_name}` · index: `{html.escape(str(settings.index_dir))}`")
-        with gr.Row():
-            with gr.Column(scale=3):
-                chat = gr.Chatbot(label="Chat", height=480, sanitize_html=True, elem_id="chat",
-                                  buttons=["copy", "copy_all"])
-                box = gr.Textbox(placeholder="Ask a question, e.g. Why did Iran attack Israel?", show_label=False,
-                                 elem_id="question", max_length=settings.max_question_chars * 2)
-                send = gr.Button("Ask", variant="primary", elem_id="ask")
-            with gr.Column(scale=2):
-                gr.Markdown("### Sources")
-                sources = gr.HTML("<p><em>Sources appear here.</em></p>", elem_id="sources")
-        for trigger in (box.submit, send.click):
-            trigger(respond, [box, chat], [chat, sources, box], concurrency_limit=settings.ui_concurrency,
-                    concurrency_id="answer")
+        session = gr.State(Session())
+        gr.HTML(f'<h2 style="margin:0">newsrag: ask the news archive</h2><div class="meta">Answers cite the '
+                f'archive as [n]; click one to see its passage. LLM: <b id="llm-name">{render.esc(handlers.llm_label)}'
+                f'</b> · index: <code>{render.esc(settings.index_dir)}</code></div>')
+        with gr.Tabs():
+            with gr.Tab("Chat", id="chat-tab"):
+                with gr.Row():
+                    with gr.Column(scale=3):
+                        chat = gr.Chatbot(label="Chat", height=520, elem_id="chat", sanitize_html=True,
+                                          latex_delimiters=[], buttons=[], feedback_options=("Like", "Dislike"),
+                                          placeholder="Ask about the archive; sources appear on the right "
+                                                      "before the answer is written.")
+                        with gr.Row():
+                            box = gr.Textbox(placeholder="Ask a question, e.g. Why did Iran attack Israel?",
+                                             show_label=False, elem_id="question", scale=6, autofocus=True,
+                                             max_length=settings.max_question_chars * 2)
+                            ask = gr.Button("Ask", variant="primary", elem_id="ask", scale=1, min_width=70)
+                            stop = gr.Button("Stop", variant="stop", elem_id="stop", scale=1, min_width=70)
+                        status = gr.Markdown("", elem_id="status")
+                        with gr.Group(visible=False, elem_id="feedback") as feedback_box:
+                            comment = gr.Textbox(label="Comment on this answer (optional)", lines=2,
+                                                 elem_id="feedback-comment", max_length=2000)
+                            send_comment = gr.Button("Send comment", size="sm", elem_id="feedback-send")
+                        feedback_note = gr.Markdown("", elem_id="feedback-note")
+                        if examples:
+                            gr.Examples([[q] for q in examples], inputs=[box], label="Questions from the archive")
+                        with gr.Accordion("Copy the answer with its references", open=False):
+                            copy = gr.Textbox(show_label=False, lines=6, buttons=["copy"], elem_id="copy-answer",
+                                              interactive=False)
+                    with gr.Column(scale=2):
+                        with gr.Accordion("Filters", open=True, elem_id="filters"):
+                            with gr.Row():
+                                date_from = gr.DateTime(label="From", include_time=False, type="string",
+                                                        elem_id="date-from")
+                                date_to = gr.DateTime(label="To", include_time=False, type="string",
+                                                      elem_id="date-to")
+                            with gr.Row():
+                                outlets = gr.Dropdown(label="Outlets", multiselect=True, choices=[], elem_id="outlets",
+                                                      allow_custom_value=True)
+                                languages = gr.Dropdown(label="Languages", multiselect=True, choices=[],
+                                                        elem_id="languages", allow_custom_value=True)
+                            as_of = gr.DateTime(label="As of (“this week” is relative to it)", include_time=False,
+                                                type="string", value=date.today().isoformat(), elem_id="as-of")
+                        gr.Markdown("### Sources")
+                        sources = gr.HTML(render.sources_panel(None), elem_id="sources-panel")
+            with gr.Tab("Archive", id="archive-tab"):
+                facts = gr.HTML(elem_id="archive-summary")
+                refresh = gr.Button("Refresh", size="sm")
+                files = gr.File(label=f"Add articles ({FORMATS})", file_count="multiple", elem_id="upload")
+                add = gr.Button("Add to the archive", variant="primary", elem_id="add-files")
+                added = gr.HTML(elem_id="upload-result")
+
+        inputs = [box, chat, session, date_from, date_to, outlets, languages, as_of]
+        outputs = [chat, sources, box, session, status, copy]
+        answering = gr.on([box.submit, ask.click], handlers.respond, inputs, outputs, api_name="ask",
+                          concurrency_limit=settings.ui_concurrency, concurrency_id="answer",
+                          show_progress="minimal")
+        stop.click(handlers.stopped, [chat, session], [chat, status, session], cancels=[answering], queue=False,
+                   api_visibility="private")
+
+        def on_like(state: Session, data: gr.LikeData) -> tuple[Any, ...]:
+            show, note, state = handlers.rate(state, data.index, data.liked)
+            return gr.update(visible=show), note, state
+
+        chat.like(on_like, [session], [feedback_box, feedback_note, session], api_visibility="private")
+
+        def on_comment(state: Session, text: str) -> tuple[Any, ...]:
+            show, note, text, state = handlers.comment(state, text)
+            return gr.update(visible=show), note, text, state
+
+        send_comment.click(on_comment, [session, comment], [feedback_box, feedback_note, comment, session],
+                           api_visibility="private")
+        chat.clear(lambda: (Session(), render.sources_panel(None), "", ""), None, [session, sources, status, copy],
+                   api_visibility="private")
+
+        def load_archive() -> tuple[Any, ...]:
+            outlet_choices, language_choices = archive.choices()
+            return (archive.summary_html(), gr.update(choices=outlet_choices),
+                    gr.update(choices=language_choices))
+
+        app.load(load_archive, None, [facts, outlets, languages], api_visibility="private")
+        refresh.click(load_archive, None, [facts, outlets, languages], api_visibility="private")
+
+        def on_upload(paths: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
+            def step(done: int, total: int, name: str) -> None:
+                progress((done, total), desc=f"Indexing {name}" if name else "Indexing", unit="articles")
+
+            result = upload(archive, paths, step)
+            return (result, None, *load_archive())
+
+        add.click(on_upload, [files], [added, files, facts, outlets, languages], concurrency_limit=1,
+                  concurrency_id="upload", api_visibility="private")
     return app
 
 
 def launch(pipeline: Pipeline, host: str, port: int) -> None:
-    """Serve the chat; a login is required when bound beyond loopback and credentials are configured."""
+    """Serve the chat; a login is asked for when bound beyond loopback and credentials are configured."""
     s = pipeline.settings
-    auth = None
-    if s.auth_user and s.auth_password:
-        auth = (s.auth_user, s.auth_password.get_secret_value())
     app = build_app(pipeline)
     app.queue(default_concurrency_limit=s.ui_concurrency)
-    app.launch(server_name=host, server_port=port, auth=auth, css=CSS, show_error=True, footer_links=[])
+    app.launch(server_name=host, server_port=port, auth=login_for(s, host), css=render.CSS,
+               head=render.CLIENT_JS, show_error=True, footer_links=[], quiet=True)
