@@ -63,6 +63,7 @@ class Pipeline:
         self.store = ChunkStore(settings, self.embedder.name, self.embedder.dim)
         self.retriever = Retriever(self.store, self.embedder, settings)
         self._chat_model = chat_model
+        self._injected_model = chat_model is not None
 
     @property
     def llm_name(self) -> str:
@@ -71,7 +72,7 @@ class Pipeline:
             return "extractive (no LLM)"
         from rag.llm import describe_llm
 
-        return describe_llm(self.settings) if self._chat_model is None else type(self._chat_model).__name__
+        return type(self._chat_model).__name__ if self._injected_model else describe_llm(self.settings)
 
     def chat_model(self) -> BaseChatModel:
         """The chat model, loaded once (the local GGUF takes a few seconds)."""
