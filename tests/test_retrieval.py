@@ -1,0 +1,59 @@
+from rag.retrieval import Filters, build_where, fuse, names_in, relative_window, relevant, select
+from rag.types import Hit
+
+WIRE = ("Rescuers pulled three survivors from the rubble of the collapsed apartment block on Tuesday, "
+        "officials said, as the search for at least a dozen missing residents continued into the night.")
+
+
+def hit(cid: str, aid: str, text: str, score: float, source: str) -> Hit:
+    return Hit(cid, aid, text, score, f"title {aid}", source=source)
+
+
+def test_syndicated_copies_fold_into_one_hit_that_lists_the_other_outlets() -> None:
+    hits = [hit("a#0", "a", WIRE, 0.9, "wire-one.test"),
+            hit("b#0", "b", "AP — " + WIRE, 0.89, "paper-two.test"),
+            hit("c#3", "c", "City council approves a new budget for schools and parks.", 0.8, "local.test"),
+            hit("d#1", "d", WIRE.replace("Tuesday", "Tuesday morning"), 0.79, "paper-three.test")]
+    chosen = select(hits, top_k=5, per_article=2)
+    assert [h.article_id for h in chosen] == ["a", "c"]
+    assert chosen[0].also_in == ("paper-two.test", "paper-three.test")
+
+
+def test_per_article_cap_and_top_k() -> None:
+    hits = [hit(f"a#{i}", "a", f"distinct passage number {i} about topic {i * 7}", 0.9 - i / 100, "x") for i in range(4)]
+    hits.append(hit("b#0", "b", "another story entirely different", 0.5, "y"))
+    assert [h.chunk_id for h in select(hits, top_k=3, per_article=2)] == ["a#0", "a#1", "b#0"]
+
+
+def test_fusion_rewards_hits_found_by_both_channels() -> None:
+    x, y, z = (hit(c, c, c, s, "s") for c, s in (("x", 0.9), ("y", 0.85), ("z", 0.8)))
+    assert [h.chunk_id for h in fuse([[x, y, z], [z]])] == ["z", "x", "y"]
+    # A tie in fused rank is broken by the dense score.
+    assert [h.chunk_id for h in fuse([[x, y], [y, x]])] == ["x", "y"]
+
+
+def test_relevance_floor_and_margin() -> None:
+    hs = [hit("a", "a", "t", 0.86, "s"), hit("b", "b", "t", 0.80, "s"), hit("c", "c", "t", 0.74, "s")]
+    assert [h.chunk_id for h in relevant(hs, 0.80, 0.10)] == ["a", "b"]
+    assert relevant(hs, 0.90, 0.10) == []
+
+
+def test_where_clause_combines_filters_and_window() -> None:
+    where = build_where(Filters(date_from="2025-01-01", sources=("a.test",), as_of="2025-06-05"),
+                        ("2025-05-29", "2025-06-05"))
+    assert where == {"$and": [{"published_day": {"$gte": 20250529}}, {"published_day": {"$lte": 20250605}},
+                              {"source": {"$in": ["a.test"]}}]}
+    assert build_where(Filters()) is None
+    assert build_where(Filters(as_of="2025-06-05")) == {"published_day": {"$lte": 20250605}}
+
+
+def test_relative_dates_in_three_languages() -> None:
+    assert relative_window("Qu'a dit le G7 cette semaine ?", "2025-06-10") == ("2025-06-03", "2025-06-10")
+    assert relative_window("Apa yang terjadi kemarin?", "2025-06-10") == ("2025-06-09", "2025-06-09")
+    assert relative_window("What happened last week?", "2025-06-10") == ("2025-05-28", "2025-06-10")
+    assert relative_window("Why did Iran attack Israel?", "2025-06-10") is None
+
+
+def test_names_skip_question_words() -> None:
+    assert "Labubu" in names_in("A rare Labubu figurine was sold at an auction in Beijing for how much?")
+    assert names_in("Why did it happen?") == []
