@@ -10,6 +10,7 @@ place in the queue. HTML is built (and escaped) in ``ui.render``.
 from __future__ import annotations
 
 import ipaddress
+import threading
 from datetime import date
 from typing import Any
 
@@ -46,8 +47,10 @@ def build_app(pipeline: Pipeline) -> gr.Blocks:
     """The chat UI over ``pipeline``."""
     settings = pipeline.settings
     archive = Archive(pipeline)
-    handlers = ChatHandlers(pipeline, keep=gr.update())
+    handlers = ChatHandlers(pipeline)
     examples = archive.example_questions()
+    # The archive facts scan every chunk's metadata (~2 s for 5,000 articles): start now, not on the first visit.
+    threading.Thread(target=archive.summary, name="archive-summary", daemon=True).start()
 
     with gr.Blocks(title="newsrag") as app:
         session = gr.State(Session())
@@ -104,11 +107,14 @@ def build_app(pipeline: Pipeline) -> gr.Blocks:
 
         inputs = [box, chat, session, date_from, date_to, outlets, languages, as_of]
         outputs = [chat, sources, box, session, status, copy]
-        answering = gr.on([box.submit, ask.click], handlers.respond, inputs, outputs, api_name="ask",
-                          concurrency_limit=settings.ui_concurrency, concurrency_id="answer",
-                          show_progress="minimal")
-        stop.click(handlers.stopped, [chat, session], [chat, status, session], cancels=[answering], queue=False,
-                   api_visibility="private")
+        # The question shows in the chat at once (outside the queue); the answer waits for a free slot.
+        gr.on([box.submit, ask.click], handlers.echo, [box, chat], [chat, status], queue=False,
+                          api_visibility="private", show_progress="hidden").then(
+            handlers.respond, inputs, outputs, api_name="ask", concurrency_limit=settings.ui_concurrency,
+            concurrency_id="answer", show_progress="minimal")
+        # Cooperative stop (the answer ends at its next step and closes the LLM stream); Gradio's own
+        # cancels= can leave the queue slot of a cancelled streaming run taken.
+        stop.click(handlers.stop, None, [status], queue=False, api_visibility="private")
 
         def on_like(state: Session, data: gr.LikeData) -> tuple[Any, ...]:
             show, note, state = handlers.rate(state, data.index, data.liked)
@@ -133,7 +139,8 @@ def build_app(pipeline: Pipeline) -> gr.Blocks:
         app.load(load_archive, None, [facts, outlets, languages], api_visibility="private")
         refresh.click(load_archive, None, [facts, outlets, languages], api_visibility="private")
 
-        def on_upload(paths: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
+        def on_upload(paths: list[str] | None,
+                      progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008 (Gradio's idiom)
             def step(done: int, total: int, name: str) -> None:
                 progress((done, total), desc=f"Indexing {name}" if name else "Indexing", unit="articles")
 
