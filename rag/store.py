@@ -178,7 +178,15 @@ class ChunkStore:
         self._col.modify(metadata=meta)
 
     def info(self) -> dict[str, Any]:
-        return dict(self._col.metadata or {})
+        """The collection metadata, re-read so that another client's re-index shows."""
+        try:
+            return dict(self._client.get_collection(self.settings.collection, embedding_function=None).metadata or {})
+        except Exception:  # collection dropped meanwhile: what we had
+            return dict(self._col.metadata or {})
+
+    def sample_metadata(self, limit: int) -> list[dict[str, Any]]:
+        """Metadata of up to ``limit`` chunks (a bounded read, cheap on any archive size)."""
+        return [dict(m) for m in self._col.get(include=["metadatas"], limit=limit)["metadatas"]]
 
     def summary(self) -> dict[str, Any]:
         """Articles, chunks, languages, outlets and date span of the archive, for the UI and the CLI."""

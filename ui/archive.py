@@ -113,12 +113,8 @@ class Archive:
         return [_QUESTION.get(str(m.get("language")), "{}?").format(m["title"]) for m in picked[:limit]]
 
     def _sample_metadata(self, limit: int) -> list[dict[str, Any]]:
-        store = self.pipeline.store
-        sample = getattr(store, "sample_metadata", None)
-        if callable(sample):
-            return list(sample(limit))
-        try:  # ChunkStore has no public sampling method yet: a bounded get() on its collection
-            return list(store._col.get(limit=limit, include=["metadatas"])["metadatas"] or [])
+        try:
+            return self.pipeline.store.sample_metadata(limit)
         except Exception:  # examples are a nicety: never let them stop the UI
             return []
 
