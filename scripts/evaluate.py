@@ -1,0 +1,20 @@
+#!/usr/bin/env python
+"""Evaluate the project (and the naive LangChain peer) on a questions file:
+
+    python scripts/evaluate.py --articles A.jsonl --questions Q.jsonl --index-dir DIR --out OUTDIR \
+        [--llm local|openai|extractive] [--retrieval-only] [--pipeline project|naive|both] [--limit N] \
+        [--min [PIPELINE:]METRIC=VALUE ...] [--max ...] [--compare OLD/report.json]
+
+Writes OUTDIR/report.json, report.md and PNG plots. Exit status 0: done and every --min/--max holds;
+1: a floor or ceiling failed; 2: usage or configuration error.
+"""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from rag.evaluation import main  # noqa: E402
+
+if __name__ == "__main__":
+    sys.exit(main())
