@@ -276,6 +276,7 @@ def evaluate(config: EvalConfig, settings: Settings, chat_model: Any = None,
     overrides the configured model, e.g. a fake one in tests)."""
     say = progress or (lambda _msg: None)
     started = time.perf_counter()
+    load_start = _load_average()
     unknown = set(config.pipelines) - set(PIPELINES)
     if unknown or not config.pipelines:
         raise NewsragError(f"unknown pipeline(s) {sorted(unknown)}", hint=f"use {', '.join(PIPELINES)} or both")
@@ -344,11 +345,21 @@ def evaluate(config: EvalConfig, settings: Settings, chat_model: Any = None,
             "naive": {"chunk_size": 1000, "chunk_overlap": 200, "k": settings.top_k, "prompt": "LangChain 'stuff'"},
             "citation_support": {"lexical_threshold": em.LEXICAL_THRESHOLD,
                                  "semantic_threshold": em.SEMANTIC_THRESHOLD},
-            "index": index, "seconds": round(time.perf_counter() - started, 1)}
+            "index": index, "seconds": round(time.perf_counter() - started, 1),
+            # Timings are only comparable on an otherwise idle machine: the load says whether it was.
+            "load_average": {"start": load_start, "end": _load_average()}}
     records_out = []
     for i, q in enumerate(questions):
         records_out.append({**asdict(q), "results": {kind: results[kind][i] for kind in results}})
     return {"meta": meta, "summary": summary, "by_type": types, "questions": records_out}
+
+
+def _load_average() -> float | None:
+    """The 1-minute load average (runnable processes), or None where the OS does not tell."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except (AttributeError, OSError):
+        return None
 
 
 def _llm_name(settings: Settings, llm: str) -> str:
@@ -368,9 +379,16 @@ def _fmt(metric: str, value: Any) -> str:
         return str(int(value))
     if metric.endswith(("_p50", "_p95")) or metric == "index_seconds":
         return f"{value:.2f} s" if value < 100 else f"{value:.0f} s"
-    if metric in ("tokens_per_second", "index_chunks_per_second"):
+    if metric in ("tokens_per_second", "decode_tokens_per_second", "index_chunks_per_second"):
         return f"{value:.1f}"
     return f"{value:.3f}"
+
+
+def _load_note(meta: dict[str, Any]) -> str:
+    load = meta.get("load_average") or {}
+    if load.get("start") is None:
+        return ""
+    return f"; load average {load['start']:g} at the start, {load['end']:g} at the end"
 
 
 def render_markdown(report: dict[str, Any]) -> str:
@@ -385,7 +403,8 @@ def render_markdown(report: dict[str, Any]) -> str:
              "RecursiveCharacterTextSplitter(1000, 200), Chroma, top-"
              f"{meta['naive']['k']} similarity, LangChain stuff prompt, no date filter",
              f"- run time {meta['seconds']:.0f} s" + (f" (LLM load {meta['llm_load_seconds']:.1f} s)"
-                                                     if meta.get("llm_load_seconds") else ""), "",
+                                                     if meta.get("llm_load_seconds") else "")
+             + _load_note(meta), "",
              "## Overall", "", "| metric | " + " | ".join(kinds) + " |", "|---" * (len(kinds) + 1) + "|"]
     for metric in em.METRIC_NAMES:
         values = summary.get(metric, {})
@@ -441,11 +460,11 @@ def plot_report(report: dict[str, Any], out_dir: Path) -> list[Path]:
                 vals = [scopes[s].get(metric, {}).get(kind) for s in scopes]
                 xs = [i + j * width for i in range(len(scopes))]
                 ax.bar(xs, [v or 0.0 for v in vals], width, label=kind)
-                for x, v in zip(xs, vals):
-                    if v is None:
-                        ax.text(x, 0.02, "n/a", rotation=90, ha="center", va="bottom", fontsize=7)
+                for x, v in zip(xs, vals):  # every bar labelled, so 0 and "not measured" differ
+                    ax.text(x, (v or 0.0) + 0.02, "n/a" if v is None else f"{v:.2f}", rotation=90, ha="center",
+                            va="bottom", fontsize=6)
             ax.set_title(metric)
-            ax.set_ylim(0, 1.05)
+            ax.set_ylim(0, 1.2)
             ax.set_xticks([i + width * (len(kinds) - 1) / 2 for i in range(len(scopes))])
             ax.set_xticklabels(list(scopes), rotation=35, ha="right", fontsize=8)
         axes[0][0].legend(fontsize=8)
