@@ -53,3 +53,27 @@ def test_index_and_answer_through_a_chroma_server(chroma_port: int, archive_dir:
     assert not (tmp_path / "local-side" / "chroma.sqlite3").exists()
     answer = Pipeline(settings).ask("Why did Iran attack Israel?")
     assert not answer.abstained and answer.citations[0].title.startswith("Joe Biden")
+
+
+def test_server_collections_search_with_ef_search_400(chroma_port: int, tmp_path: Path) -> None:
+    import chromadb
+
+    from rag.store import EF_SEARCH, ChunkStore
+
+    client = chromadb.HttpClient(host="127.0.0.1", port=chroma_port,
+                                 settings=chromadb.Settings(anonymized_telemetry=False))
+
+    def server_ef_search(name: str) -> int:
+        return int(client.get_collection(name).configuration_json["hnsw"]["ef_search"])
+
+    created = Settings(index_dir=tmp_path, chroma_host="127.0.0.1", chroma_port=chroma_port, collection="news-ef-new")
+    assert ChunkStore(created, "some-embedder", 3, create=True).ef_search() == EF_SEARCH == 400
+    assert server_ef_search("news-ef-new") == 400
+
+    # A collection the server made with Chroma's defaults is raised when the project opens it.
+    client.create_collection("news-ef-old", metadata={"hnsw:space": "cosine", "embedder": "some-embedder"},
+                             embedding_function=None)
+    assert server_ef_search("news-ef-old") == 100
+    old = Settings(index_dir=tmp_path, chroma_host="127.0.0.1", chroma_port=chroma_port, collection="news-ef-old")
+    assert ChunkStore(old, "some-embedder", 3).ef_search() == 400
+    assert server_ef_search("news-ef-old") == 400

