@@ -16,7 +16,8 @@ from rag.citations import resolve
 from rag.conversation import Turn, rewrite_followup
 from rag.embedding import get_embedder
 from rag.generation import (abstain_message, build_messages, extractive_answer, focus_passages,
-                            is_not_covered, PassageSentences, question_language, stream_answer)
+                            is_not_covered, out_of_window_message, PassageSentences, question_language,
+                            stream_answer)
 from rag.retrieval import Filters, Retriever, relevant
 from rag.settings import Settings
 from rag.store import ChunkStore
@@ -101,14 +102,22 @@ class Pipeline:
         tr = time.perf_counter()
         asked = rewritten or question
         language = question_language(asked)
-        candidates = self.retrieve(asked, filters)
-        hits = relevant(candidates, self.settings.min_relevance, self.settings.relevance_margin)
+        found = self.retriever.find(asked, filters)
+        hits = relevant(found.hits, self.settings.min_relevance, self.settings.relevance_margin)
         t1 = time.perf_counter()
         yield Retrieved(tuple(hits), t1 - tr, rewritten)
         timings = {"retrieval": t1 - tr, **({"rewrite": tr - t0} if history else {})}
         base = Answer(question=question, text="", hits=tuple(hits), language=language, llm=self.settings.llm,
                       rewritten_question=rewritten)
 
+        if found.outside_window and found.window:
+            # Listed for the reader, never answered from: last month's story is not this week's news.
+            w = found.window
+            text = out_of_window_message(language, w.start, w.end, w.phrase, hits)
+            yield Token(text)
+            timings.update(generation=0.0, total=time.perf_counter() - t0)
+            yield Done(replace(base, text=text, abstained=True, timings=timings))
+            return
         if not hits:
             text = abstain_message(language)
             yield Token(text)

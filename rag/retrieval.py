@@ -20,15 +20,29 @@ from rag.types import Hit
 
 _RRF_K = 60
 
+_EN_DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+_FR_DAYS = "lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche"
+_ID_DAYS = "senin|selasa|rabu|kamis|jumat|sabtu"
+
 # Relative time expressions in the three languages of the archive, mapped to (days back, days span).
+# A named weekday ("on Monday", "lundi", "hari Senin") means the last seven days, as in news copy.
 _RELATIVE = [
     (re.compile(r"\b(today|aujourd'hui|aujourd’hui|hari ini)\b", re.I), 0, 1),
-    (re.compile(r"\b(yesterday|hier|kemarin)\b", re.I), 1, 1),
+    (re.compile(r"\b(yesterday|hier|kemarin)\b", re.I), 1, 2),
     (re.compile(r"\b(last week|past week|la semaine (dernière|passée)|minggu lalu|pekan lalu)\b", re.I), 13, 14),
     (re.compile(r"\b(this week|cette semaine|minggu ini|pekan ini)\b", re.I), 7, 8),
+    (re.compile(rf"\b(on|last|this past) ({_EN_DAYS})\b|\b({_EN_DAYS})['’]s\b|\b({_FR_DAYS})( dernier)?\b"
+                rf"|\b(hari )?({_ID_DAYS})\b|\bhari minggu\b", re.I), 7, 8),
     (re.compile(r"\b(this month|ce mois|bulan ini)\b", re.I), 31, 32),
     (re.compile(r"\b(this year|cette année|tahun ini)\b", re.I), 365, 366),
 ]
+
+# Only a question's "this week" is the asker's week: in a pasted sentence ("The court sits on Monday.")
+# it is the article's week, and narrowing to the asker's would hide the very article sought.
+_QUESTION = re.compile(
+    r"[?？]\s*$|^\s*(what|which|who|whom|whose|why|when|where|how|did|does|do|is|are|was|were|has|have|can|"
+    r"summari[sz]e|list|tell|show|que|qu['’]|quel|quelle|quels|quelles|qui|pourquoi|comment|où|quand|est-ce|"
+    r"résume[rz]?|apa|apakah|siapa|mengapa|kenapa|bagaimana|kapan|di mana|berapa|sebutkan)\b", re.I)
 
 _STOP_CAPS = {"The", "A", "An", "What", "Which", "Who", "Why", "When", "Where", "How", "In", "On", "Of", "And",
               "Le", "La", "Les", "Un", "Une", "Des", "Quel", "Quelle", "Pourquoi", "Qui", "Apa", "Siapa",
@@ -52,27 +66,48 @@ def _day(value: str) -> int:
     return int(value[:10].replace("-", ""))
 
 
-def relative_window(question: str, as_of: str | None) -> tuple[str, str] | None:
-    """The date range a relative expression in the question points to ("this week" → the 8 days up
-    to ``as_of``), or None when the question has none or no ``as_of`` is known."""
-    if not as_of:
+@dataclass(frozen=True)
+class Window:
+    """Publication dates a relative expression in the question points to, inclusive."""
+
+    start: str
+    end: str
+    phrase: str
+
+
+@dataclass(frozen=True)
+class Found:
+    """What a search found. ``outside_window`` is True when the question named a period ("this week")
+    and nothing relevant was published in it: ``hits`` are then the best passages from any date."""
+
+    hits: list[Hit]
+    window: Window | None = None
+    outside_window: bool = False
+
+
+def relative_window(question: str, as_of: str | None) -> Window | None:
+    """The dates a relative expression in a question points to ("this week" → the 8 days up to
+    ``as_of``; "on Monday" → the last 8 days), or None when there is none, no ``as_of`` is known, or the
+    text is a statement rather than a question."""
+    if not as_of or not _QUESTION.search(question):
         return None
     today = date.fromisoformat(as_of[:10])
     for pattern, back, span in _RELATIVE:
-        if pattern.search(question):
+        m = pattern.search(question)
+        if m:
             start = today - timedelta(days=back)
-            return start.isoformat(), (start + timedelta(days=span - 1)).isoformat()
+            return Window(start.isoformat(), (start + timedelta(days=span - 1)).isoformat(), m.group(0))
     return None
 
 
-def build_where(filters: Filters, window: tuple[str, str] | None = None) -> dict[str, Any] | None:
+def build_where(filters: Filters, window: Window | None = None) -> dict[str, Any] | None:
     """Chroma ``where`` clause for the filters (and a relative-date window narrowing them)."""
     clauses: list[dict[str, Any]] = []
     lo = filters.date_from
     hi = min([d for d in (filters.date_to, filters.as_of) if d], default=None)
     if window:
-        lo = max(lo or window[0], window[0])
-        hi = min(hi or window[1], window[1])
+        lo = max(lo or window.start, window.start)
+        hi = min(hi or window.end, window.end)
     if lo:
         clauses.append({"published_day": {"$gte": _day(lo)}})
     if hi:
@@ -165,18 +200,24 @@ class Retriever:
         self.settings = settings
 
     def search(self, question: str, filters: Filters | None = None) -> list[Hit]:
-        """The best ``top_k`` passages for the question, honouring filters and relative dates.
+        """The best ``top_k`` passages for the question, honouring filters and relative dates (see
+        ``find``: when the named period holds nothing relevant, these come from any date)."""
+        return self.find(question, filters).hits
 
-        A relative date ("this week") narrows the search to its window; when nothing relevant falls
-        inside it the window is dropped rather than answering from nothing.
+    def find(self, question: str, filters: Filters | None = None) -> Found:
+        """The best ``top_k`` passages, and whether they honour the period the question names.
+
+        A relative date in a question ("this week") narrows the search to its window. When nothing
+        relevant falls inside it, the best passages from any date are returned, marked
+        ``outside_window``: the caller must not present them as that week's news.
         """
         filters = filters or Filters()
         vector = self.embedder.embed_query(question)
         window = relative_window(question, filters.as_of)
         hits = self._search(question, vector, build_where(filters, window))
         if window and not relevant(hits, self.settings.min_relevance, self.settings.relevance_margin):
-            hits = self._search(question, vector, build_where(filters))
-        return hits
+            return Found(self._search(question, vector, build_where(filters)), window, outside_window=True)
+        return Found(hits, window)
 
     def _search(self, question: str, vector: Any, where: dict[str, Any] | None) -> list[Hit]:
         s = self.settings

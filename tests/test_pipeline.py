@@ -93,13 +93,37 @@ def test_language_and_source_filters_apply_to_retrieval(index_settings: Settings
 
 
 def test_this_week_is_relative_to_as_of(index_settings: Settings) -> None:
-    assert relative_window("Which volcano erupted this week?", "2025-06-05") == ("2025-05-29", "2025-06-05")
+    w = relative_window("Which volcano erupted this week?", "2025-06-05")
+    assert w is not None and (w.start, w.end, w.phrase) == ("2025-05-29", "2025-06-05", "this week")
     assert relative_window("Quel volcan cette semaine ?", None) is None
     p = pipeline(index_settings)
     hits = p.retrieve("Which volcano erupted this week?", Filters(as_of="2025-06-05"))
     assert [h.article_id for h in hits] == ["t-volcano"]
     # as_of also hides what was published after it.
     assert "t-volcano" not in {h.article_id for h in p.retrieve("volcano", Filters(as_of="2025-05-01"))}
+
+
+def test_this_week_question_with_only_older_coverage_is_declined_and_lists_it(index_settings: Settings) -> None:
+    # The Etna story is from 2025-06-02: asked on 2025-07-20, "this week" cannot be answered from it.
+    p = pipeline(index_settings, "Etna erupted [1].")
+    events = list(p.stream("Which volcano erupted this week?", Filters(as_of="2025-07-20")))
+    answer = events[-1].answer
+    assert answer.abstained and not answer.citations and p.chat_model().prompts == []
+    assert "2025-07-13" in answer.text and "2025-07-20" in answer.text and "2025-06-02" in answer.text
+    assert "this week" in answer.text  # it says how to get the older story answered
+    assert [h.article_id for h in events[0].hits][:1] == ["t-volcano"]  # listed for the reader
+    fr = p.ask("Quel volcan est entré en éruption cette semaine ?", Filters(as_of="2025-07-20"))
+    assert fr.abstained and fr.text.startswith("Aucun article") and "cette semaine" in fr.text
+    # Inside the week it is answered; and without the time expression the older story is used.
+    assert not p.ask("Which volcano erupted this week?", Filters(as_of="2025-06-05")).abstained
+    assert not p.ask("Which volcano erupted?", Filters(as_of="2025-07-20")).abstained
+
+
+def test_a_pasted_sentence_is_not_narrowed_to_the_askers_week(index_settings: Settings) -> None:
+    p = pipeline(index_settings, "Etna erupted [1].")
+    sentence = "Etna erupted on Monday and ash closed the airport in Catania."
+    assert relative_window(sentence, "2025-07-20") is None
+    assert not p.ask(sentence, Filters(as_of="2025-07-20")).abstained
 
 
 def test_names_channel_finds_exact_names() -> None:

@@ -1,4 +1,4 @@
-from rag.retrieval import Filters, build_where, fuse, names_in, relative_window, relevant, select
+from rag.retrieval import Filters, build_where, fuse, names_in, relative_window, relevant, select, Window
 from rag.types import Hit
 
 WIRE = ("Rescuers pulled three survivors from the rubble of the collapsed apartment block on Tuesday, "
@@ -40,18 +40,41 @@ def test_relevance_floor_and_margin() -> None:
 
 def test_where_clause_combines_filters_and_window() -> None:
     where = build_where(Filters(date_from="2025-01-01", sources=("a.test",), as_of="2025-06-05"),
-                        ("2025-05-29", "2025-06-05"))
+                        Window("2025-05-29", "2025-06-05", "this week"))
     assert where == {"$and": [{"published_day": {"$gte": 20250529}}, {"published_day": {"$lte": 20250605}},
                               {"source": {"$in": ["a.test"]}}]}
     assert build_where(Filters()) is None
     assert build_where(Filters(as_of="2025-06-05")) == {"published_day": {"$lte": 20250605}}
 
 
+def _dates(question: str, as_of: str | None = "2025-06-10") -> tuple[str, str] | None:
+    w = relative_window(question, as_of)
+    return (w.start, w.end) if w else None
+
+
 def test_relative_dates_in_three_languages() -> None:
-    assert relative_window("Qu'a dit le G7 cette semaine ?", "2025-06-10") == ("2025-06-03", "2025-06-10")
-    assert relative_window("Apa yang terjadi kemarin?", "2025-06-10") == ("2025-06-09", "2025-06-09")
-    assert relative_window("What happened last week?", "2025-06-10") == ("2025-05-28", "2025-06-10")
-    assert relative_window("Why did Iran attack Israel?", "2025-06-10") is None
+    assert _dates("Qu'a dit le G7 cette semaine ?") == ("2025-06-03", "2025-06-10")
+    assert _dates("Apa yang terjadi kemarin?") == ("2025-06-09", "2025-06-10")  # reported yesterday or today
+    assert _dates("What happened last week?") == ("2025-05-28", "2025-06-10")
+    assert _dates("Why did Iran attack Israel?") is None
+
+
+def test_a_named_weekday_in_a_question_means_the_last_seven_days() -> None:
+    week = ("2025-06-03", "2025-06-10")
+    assert _dates("Which Italian volcano erupted on Monday?") == week
+    assert _dates("Who won at Sunday's Tony Awards?") == week
+    assert _dates("Qui a gagné le prix dimanche ?") == week
+    assert _dates("Apa yang terjadi pada hari Senin?") == week
+    assert relative_window("Who won on Monday?", "2025-06-10").phrase == "on Monday"  # type: ignore[union-attr]
+    assert _dates("What did The Sunday Times report about Brexit?") is None  # a name, not a day
+
+
+def test_time_words_in_a_statement_are_the_articles_not_the_askers() -> None:
+    assert _dates("The defendant is expected to appear before Belfast Magistrates' Court on Monday.") is None
+    assert _dates("Police said this week that the road would reopen.") is None
+    assert _dates("what happened in Gaza this week") is not None  # a question without its question mark
+    assert _dates("Résume l'actualité de cette semaine") is not None
+    assert _dates("Which volcano erupted this week?", None) is None
 
 
 def test_names_skip_question_words() -> None:
