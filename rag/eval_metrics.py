@@ -23,6 +23,8 @@ from rag.embedding import Embedder
 KS = (1, 5, 10)
 #: How many distinct articles the retrieval ranking is scored to (hit@10, MRR@10).
 DEPTH = 10
+#: Naive chunks fetched for its 10-article ranking (1000-character chunks, no per-article cap).
+NAIVE_DEPTH_CHUNKS = 40
 
 # (name, higher is better, description) of every metric in a summary, in report order.
 METRICS: tuple[tuple[str, bool, str], ...] = (
