@@ -10,7 +10,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from pydantic import ValidationError
 
@@ -152,10 +152,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def run(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> int:
-    args = parser.parse_args(argv)
+def guarded(fn: Callable[[], int]) -> int:
+    """``fn()``'s exit status, with the shells' error handling: a bad setting or a ``NewsragError`` is
+    one ``error: ...`` line on stderr and status 2, Ctrl-C is status 130 (no traceback for either)."""
     try:
-        return int(args.func(args))
+        return int(fn())
     except ValidationError as exc:
         print(f"error: invalid setting: {exc}", file=sys.stderr)
         return 2
@@ -164,6 +165,11 @@ def run(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+
+
+def run(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> int:
+    args = parser.parse_args(argv)
+    return guarded(lambda: args.func(args))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

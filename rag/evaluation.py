@@ -395,9 +395,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """``scripts/evaluate.py``: exit 0 when done (and every floor holds), 1 when a ``--min``/``--max``
     fails, 2 on a usage or configuration error."""
-    from pydantic import ValidationError
-
-    from rag.cli import settings_from
+    from rag.cli import guarded, settings_from
 
     args = build_parser().parse_args(argv)
     try:
@@ -430,31 +428,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not args.quiet or not message.startswith("["):
             print(message, file=sys.stderr, flush=True)
 
-    try:
+    def run() -> int:
         settings = settings_from(args)
         config = EvalConfig(articles=args.articles, questions=args.questions, out_dir=args.out, pipelines=kinds,
                             retrieval_only=args.retrieval_only, limit=args.limit)
         report = evaluate(config, settings, progress=progress)
-    except ValidationError as exc:
-        print(f"error: invalid setting: {exc}", file=sys.stderr)
-        return 2
-    except NewsragError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 130
-    try:
         paths = write_report(report, args.out)
-    except NewsragError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    print((args.out / "report.md").read_text(encoding="utf-8").split("## Definitions")[0].rstrip())
-    print("\nwrote " + ", ".join(str(p) for p in paths))
-    if old is not None:
-        print(f"\nchanges against {args.compare}:\n" + format_deltas(em.compare_summaries(report, old)))
-    default = "project" if "project" in kinds else kinds[0]
-    failures = em.check_thresholds({k: {m: v.get(k) for m, v in report["summary"].items()} for k in kinds},
-                                   thresholds, default)
-    for failure in failures:
-        print(f"FAIL {failure}", file=sys.stderr)
-    return 1 if failures else 0
+        print((args.out / "report.md").read_text(encoding="utf-8").split("## Definitions")[0].rstrip())
+        print("\nwrote " + ", ".join(str(p) for p in paths))
+        if old is not None:
+            print(f"\nchanges against {args.compare}:\n" + format_deltas(em.compare_summaries(report, old)))
+        default = "project" if "project" in kinds else kinds[0]
+        failures = em.check_thresholds({k: {m: v.get(k) for m, v in report["summary"].items()} for k in kinds},
+                                       thresholds, default)
+        for failure in failures:
+            print(f"FAIL {failure}", file=sys.stderr)
+        return 1 if failures else 0
+
+    return guarded(run)
