@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Sequence
 
 from rag.embedding import Embedder
+from rag.lexical import LexicalIndex
 from rag.settings import Settings
 from rag.store import ChunkStore
 from rag.types import Hit
@@ -142,13 +143,15 @@ def _near_duplicate(a: set[str], b: set[str]) -> bool:
     return bool(a) and bool(b) and len(a & b) / min(len(a), len(b)) >= 0.7
 
 
-def fuse(rankings: list[list[Hit]]) -> list[Hit]:
-    """Reciprocal rank fusion of several rankings; a hit keeps its dense cosine score."""
+def fuse(rankings: list[list[Hit]], weights: Sequence[float] = ()) -> list[Hit]:
+    """Weighted reciprocal rank fusion of several rankings (weight 1 each unless given); a hit keeps
+    its dense cosine score."""
     scores: dict[str, float] = {}
     best: dict[str, Hit] = {}
-    for ranking in rankings:
+    for i, ranking in enumerate(rankings):
+        weight = weights[i] if i < len(weights) else 1.0
         for rank, hit in enumerate(ranking):
-            scores[hit.chunk_id] = scores.get(hit.chunk_id, 0.0) + 1.0 / (_RRF_K + rank + 1)
+            scores[hit.chunk_id] = scores.get(hit.chunk_id, 0.0) + weight / (_RRF_K + rank + 1)
             best.setdefault(hit.chunk_id, hit)
     return sorted(best.values(), key=lambda h: (-scores[h.chunk_id], -h.score))
 
@@ -198,6 +201,7 @@ class Retriever:
         self.store = store
         self.embedder = embedder
         self.settings = settings
+        self.lexical = LexicalIndex(store)
 
     def search(self, question: str, filters: Filters | None = None) -> list[Hit]:
         """The best ``top_k`` passages for the question, honouring filters and relative dates (see
@@ -222,10 +226,15 @@ class Retriever:
     def _search(self, question: str, vector: Any, where: dict[str, Any] | None) -> list[Hit]:
         s = self.settings
         rankings = [self.store.query(vector, s.fetch_k, where)]
+        weights = [1.0]
         names = names_in(question)
         if names:
             rankings.append(self.store.query(vector, max(10, s.fetch_k // 2), where, contains=names))
-        fused = fuse(rankings)
+            weights.append(1.0)
+        if s.lexical_k:
+            rankings.append(self.store.hits_for(self.lexical.search(question, s.lexical_k, where), vector))
+            weights.append(s.lexical_weight)
+        fused = fuse(rankings, weights)
         chosen = select(fused, s.top_k, s.per_article)
         # Present the passages best-first by similarity among the fused selection: the LLM reads [1] first.
         return sorted(chosen, key=lambda h: -h.score) if len(rankings) == 1 else chosen

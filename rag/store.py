@@ -61,6 +61,12 @@ def _client(settings: Settings, create: bool) -> Any:
     return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
 
 
+def _hit(cid: str, doc: str | None, meta: Any, score: float) -> Hit:
+    return Hit(chunk_id=cid, article_id=str(meta["article_id"]), text=doc or "", score=score,
+               title=str(meta.get("title", "")), source=meta.get("source"), published=meta.get("published"),
+               language=meta.get("language"), url=meta.get("url"), position=int(meta.get("position", 0)))
+
+
 def chunk_metadata(chunk: Chunk, index_hash: str, n_chunks: int) -> dict[str, str | int]:
     """The flat metadata Chroma stores with a chunk (Chroma has no None: unknown fields are left out)."""
     a = chunk.article
@@ -191,14 +197,40 @@ class ChunkStore:
             doc_filter = {"$or": [{"$contains": c} for c in contains]}
         res = self._col.query(query_embeddings=[vector.tolist()], n_results=min(k, n), where=where or None,
                               where_document=doc_filter, include=["documents", "metadatas", "distances"])
+        return [_hit(cid, doc, meta, 1.0 - float(dist)) for cid, doc, meta, dist in
+                zip(res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0])]
+
+    def hits_for(self, ids: Sequence[str], vector: np.ndarray) -> list[Hit]:
+        """The chunks ``ids`` (in that order; missing ones skipped), scored by cosine similarity to
+        ``vector`` from their stored embeddings, so hits found by other means rank like dense ones."""
+        if not ids:
+            return []
+        res = self._col.get(ids=list(ids), include=["documents", "metadatas", "embeddings"])
+        by_id = {cid: (doc, meta, emb) for cid, doc, meta, emb in
+                 zip(res["ids"], res["documents"], res["metadatas"], res["embeddings"])}
+        q = np.asarray(vector, dtype=np.float32)
+        q = q / (np.linalg.norm(q) or 1.0)
         hits = []
-        for cid, doc, meta, dist in zip(res["ids"][0], res["documents"][0], res["metadatas"][0],
-                                        res["distances"][0]):
-            hits.append(Hit(chunk_id=cid, article_id=str(meta["article_id"]), text=doc or "",
-                            score=1.0 - float(dist), title=str(meta.get("title", "")), source=meta.get("source"),
-                            published=meta.get("published"), language=meta.get("language"),
-                            url=meta.get("url"), position=int(meta.get("position", 0))))
+        for cid in ids:
+            if cid in by_id:
+                doc, meta, emb = by_id[cid]
+                e = np.asarray(emb, dtype=np.float32)
+                hits.append(_hit(cid, doc, meta, float(e @ q / (np.linalg.norm(e) or 1.0))))
         return hits
+
+    def documents(self) -> Iterable[tuple[str, str, dict[str, Any]]]:
+        """Every chunk as (id, text, metadata), read page by page."""
+        offset = 0
+        while True:
+            page = self._col.get(include=["documents", "metadatas"], limit=_PAGE, offset=offset)
+            if not page["ids"]:
+                return
+            yield from zip(page["ids"], (d or "" for d in page["documents"]), page["metadatas"])
+            offset += len(page["ids"])
+
+    def version(self) -> tuple[int, str]:
+        """Changes whenever a re-index changes the collection (chunk count, last re-index time)."""
+        return self.count(), str(self.info().get("last_reindex", ""))
 
     def set_info(self, **info: str | int | float) -> None:
         """Record facts about the index (e.g. last re-index time) in the collection metadata."""

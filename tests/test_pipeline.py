@@ -144,3 +144,18 @@ def test_injected_instructions_are_fenced_as_data(index_settings: Settings) -> N
     system, user = p.chat_model().prompts[-1]
     assert "not instructions" in system.content
     assert user.content.index("<<<") < user.content.index("Ignore all previous") < user.content.index(">>>")
+
+
+def test_lexical_channel_finds_a_rare_word_and_keeps_dense_scores(index_settings: Settings) -> None:
+    p = pipeline(index_settings, lexical_k=10)
+    ids = p.retriever.lexical.search("Catania airport ash", 10)
+    assert ids and ids[0].startswith("t-volcano")
+    hits = p.retrieve("Catania airport ash")
+    assert hits[0].article_id == "t-volcano" and 0.0 < hits[0].score <= 1.0
+    # The same cosine as the dense channel gives, so the relevance gate treats both alike.
+    dense = {h.chunk_id: h.score for h in p.store.query(p.embedder.embed_query("Catania airport ash"), 50)}
+    assert abs(dense[hits[0].chunk_id] - hits[0].score) < 1e-4
+    assert p.retriever.lexical.search("zzzqqq", 10) == []
+    # A where clause restricts it like the dense channel.
+    assert not [i for i in p.retriever.lexical.search("Etna", 10, {"language": {"$in": ["fr"]}})
+                if i.startswith("t-volcano")]

@@ -80,3 +80,24 @@ def test_time_words_in_a_statement_are_the_articles_not_the_askers() -> None:
 def test_names_skip_question_words() -> None:
     assert "Labubu" in names_in("A rare Labubu figurine was sold at an auction in Beijing for how much?")
     assert names_in("Why did it happen?") == []
+
+
+def test_lexical_terms_are_folded_stopword_free_and_cut_to_six_letters() -> None:
+    from rag.lexical import tokenize
+
+    assert tokenize("The éruption of Etna, erupted on Monday") == ["erupti", "etna", "erupte", "monday"]
+    assert tokenize("Le budget de 30 milliards d'euros, 375,000 SUVs") == ["budget", "30", "millia", "euros",
+                                                                          "375000", "suvs"]
+    assert tokenize("Apa yang terjadi di Jakarta?") == ["terjad", "jakart"]
+
+
+def test_lexical_filter_follows_chroma_where_semantics() -> None:
+    from rag.lexical import matches
+
+    where = build_where(Filters(sources=("a.test",), as_of="2025-06-05"),
+                        Window("2025-05-29", "2025-06-05", "this week"))
+    assert matches({"published_day": 20250601, "source": "a.test"}, where)
+    assert not matches({"published_day": 20250528, "source": "a.test"}, where)  # before the window
+    assert not matches({"published_day": 20250601, "source": "b.test"}, where)
+    assert not matches({"source": "a.test"}, where)  # undated: outside any dated window
+    assert matches({"anything": 1}, None)

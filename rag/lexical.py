@@ -1,0 +1,139 @@
+"""Lexical retrieval: BM25 over the archive's chunks, the channel where dense embeddings are weakest.
+
+A small multilingual embedder blurs rare words, numbers and names ("Boeing", "375,000", "Snack
+Wrap"): a passage that contains them verbatim can rank below one that is merely on the same topic.
+BM25 ranks by exactly those words. Its ranking is fused with the dense one (reciprocal rank fusion
+in ``rag.retrieval``), and its hits keep their dense cosine as score, so the relevance gate treats
+them like any other passage.
+
+Tokens are language-light so that one index serves English, French and Indonesian: lowercased,
+accents folded, stopwords of the three languages dropped, cut to their first 6 letters (a crude
+stem that conflates "erupted"/"eruption"/"éruption" alike in all three). The index lives in memory,
+is built from the store on first use (about 2 s per 10,000 chunks) and rebuilt when a re-index
+changes the store.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from rag.store import ChunkStore
+
+_STEM = 6
+
+_STOPWORDS = set("""
+a an the and or but if of to in on at by for with from as into about over after before between under
+is are was were be been being am do does did has have had having will would shall should can could may
+might must not no nor so than too very just also only then there here this that these those it its
+i me my we our you your he him his she her they them their what which who whom whose why when where how
+all any both each few more most other some such own same again further once up down out off s t
+le la les un une des du de d l et ou mais si au aux en dans sur par pour avec sans sous ce cet cette
+ces qui que qu quoi dont où est sont était été être a ont avait fait il elle ils elles on nous vous je
+tu se sa son ses leur leurs lui y ne pas plus moins comme quel quelle quels quelles pourquoi comment
+quand très aussi après avant entre
+yang dan di ke dari ini itu dengan untuk pada adalah dalam tidak akan oleh sebagai juga atau ada
+bahwa telah sudah karena mereka kami kita ia dia saya apa siapa mengapa kenapa bagaimana kapan mana
+berapa apakah para se tersebut bisa dapat lebih hanya masih saat namun
+""".split())
+
+_WORD = re.compile(r"\d[\d,.]*\d|\w+", re.UNICODE)
+
+
+def tokenize(text: str) -> list[str]:
+    """Index terms of ``text``: folded, stopword-free, cut to 6 letters; numbers lose their separators."""
+    folded = unicodedata.normalize("NFKD", text.lower())
+    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    terms = []
+    for word in _WORD.findall(folded):
+        if word[0].isdigit():
+            terms.append(re.sub(r"[,.]", "", word))
+        elif len(word) > 1 and word not in _STOPWORDS:
+            terms.append(word[:_STEM])
+    return terms
+
+
+def matches(meta: dict[str, Any], where: dict[str, Any] | None) -> bool:
+    """Whether chunk metadata satisfies a Chroma ``where`` clause of the kind ``build_where`` makes
+    (``$and`` of ``$gte``/``$lte``/``$in``/``$eq`` on fields)."""
+    if not where:
+        return True
+    if "$and" in where:
+        return all(matches(meta, clause) for clause in where["$and"])
+    if "$or" in where:
+        return any(matches(meta, clause) for clause in where["$or"])
+    for field, cond in where.items():
+        value = meta.get(field)
+        ops = cond if isinstance(cond, dict) else {"$eq": cond}
+        for op, ref in ops.items():
+            if op == "$eq" and value != ref or op == "$ne" and value == ref:
+                return False
+            if op == "$in" and value not in ref or op == "$nin" and value in ref:
+                return False
+            if op in ("$gte", "$lte", "$gt", "$lt"):
+                if value is None:
+                    return False
+                if (op == "$gte" and not value >= ref or op == "$lte" and not value <= ref
+                        or op == "$gt" and not value > ref or op == "$lt" and not value < ref):
+                    return False
+    return True
+
+
+@dataclass
+class _Built:
+    version: tuple[int, str]
+    ids: list[str]
+    metas: list[dict[str, Any]]
+    bm25: Any
+
+
+class LexicalIndex:
+    """BM25 over one ChunkStore's chunks (headline + text), kept in step with the store."""
+
+    def __init__(self, store: ChunkStore) -> None:
+        self.store = store
+        self._built: _Built | None = None
+        self._lock = threading.Lock()
+
+    def _index(self) -> _Built:
+        version = self.store.version()
+        built = self._built
+        if built is not None and built.version == version:
+            return built
+        with self._lock:  # one build at a time; concurrent searches wait for it rather than each build
+            if self._built is not None and self._built.version == version:
+                return self._built
+            import bm25s
+
+            ids, metas, corpus = [], [], []
+            for cid, text, meta in self.store.documents():
+                ids.append(cid)
+                metas.append(dict(meta))
+                corpus.append(tokenize(f"{meta.get('title', '')}\n{text}"))
+            bm25 = bm25s.BM25()
+            if ids:
+                bm25.index(corpus, show_progress=False)
+            self._built = _Built(version, ids, metas, bm25)
+            return self._built
+
+    def search(self, question: str, k: int, where: dict[str, Any] | None = None) -> list[str]:
+        """Ids of the ``k`` chunks that best match the question's words among those matching ``where``,
+        best first; empty when no word of the question occurs in the archive."""
+        built = self._index()
+        terms = tokenize(question)
+        if not built.ids or not terms:
+            return []
+        scores = np.asarray(built.bm25.get_scores(terms), dtype=np.float32)
+        order = np.argsort(-scores, kind="stable")
+        out: list[str] = []
+        for i in order:
+            if scores[i] <= 0 or len(out) == k:
+                break
+            if matches(built.metas[i], where):
+                out.append(built.ids[i])
+        return out
