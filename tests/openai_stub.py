@@ -9,6 +9,11 @@ UI show sources before the answer is complete.
     with serve(delay=0.2) as stub:
         settings = Settings(llm="openai", openai_base_url=stub.base_url)
 
+For the client's own tests, ``serve(api_key="sekrit", answer=["The answer ", "is ", "forty-two."])``
+refuses any other key with 401 (as OpenAI does) and gives that fixed answer, streamed piece by piece.
+Every request is recorded in ``stub.requests`` as ``{"path", "auth", "body"}``; a path other than
+``/v1/chat/completions`` gets 404.
+
 ``python tests/openai_stub.py --port 8080 --delay 0.2`` runs it on its own (for demos and screenshots).
 """
 
@@ -23,7 +28,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Sequence
 
 _PASSAGE = re.compile(r"^\[(\d+)\] [^\n]*\n(.+?)(?=\n\n\[\d+\] |\n>>>|\Z)", re.M | re.S)
 
@@ -52,6 +57,10 @@ class Stub:
     base_url: str
     delay: float
     requests: list[dict[str, Any]] = field(default_factory=list)
+    #: When set, a request without ``Authorization: Bearer <api_key>`` is refused with 401.
+    api_key: str | None = None
+    #: When set, the answer to every request, streamed piece by piece (instead of the grounded one).
+    answer: tuple[str, ...] | None = None
 
 
 def _handler(stub: Stub) -> type[BaseHTTPRequestHandler]:
@@ -70,14 +79,24 @@ def _handler(stub: Stub) -> type[BaseHTTPRequestHandler]:
 
         def do_POST(self) -> None:
             body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
-            stub.requests.append({"path": self.path, "body": body})
+            auth = self.headers.get("Authorization")
+            stub.requests.append({"path": self.path, "auth": auth, "body": body})
+            if stub.api_key is not None and auth != f"Bearer {stub.api_key}":
+                self._send(401, b'{"error": {"message": "Incorrect API key provided", '
+                                b'"type": "invalid_request_error", "code": "invalid_api_key"}}')
+                return
             if self.path.rstrip("/") != "/v1/chat/completions":
                 self._send(404, b'{"error": {"message": "no route"}}')
                 return
-            messages = body.get("messages", [])
-            system = " ".join(str(m.get("content", "")) for m in messages if m.get("role") == "system")
-            prompt = "\n".join(str(m.get("content", "")) for m in messages if m.get("role") == "user")
-            text = rewrite_answer(prompt) if "standalone question" in system else grounded_answer(prompt)
+            if stub.answer is not None:
+                pieces = list(stub.answer)
+            else:
+                messages = body.get("messages", [])
+                system = " ".join(str(m.get("content", "")) for m in messages if m.get("role") == "system")
+                prompt = "\n".join(str(m.get("content", "")) for m in messages if m.get("role") == "user")
+                text = rewrite_answer(prompt) if "standalone question" in system else grounded_answer(prompt)
+                pieces = re.findall(r"\S+\s*", text)
+            text = "".join(pieces)
             base = {"id": "stub", "created": int(time.time()), "model": body.get("model", "stub")}
             if not body.get("stream"):
                 self._send(200, json.dumps({**base, "object": "chat.completion", "choices": [
@@ -88,8 +107,7 @@ def _handler(stub: Stub) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Type", "text/event-stream")
             self.send_header("Transfer-Encoding", "chunked")
             self.end_headers()
-            words = re.findall(r"\S+\s*", text)
-            deltas = [{"role": "assistant", "content": ""}] + [{"content": w} for w in words]
+            deltas = [{"role": "assistant", "content": ""}] + [{"content": p} for p in pieces]
             try:
                 for i, delta in enumerate(deltas):
                     if i > 1:
@@ -114,9 +132,12 @@ def _handler(stub: Stub) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def serve(delay: float = 0.0, port: int = 0) -> Iterator[Stub]:
-    """Run the stub on 127.0.0.1 (a free port unless given) for the duration of the block."""
-    stub = Stub("", delay)
+def serve(delay: float = 0.0, port: int = 0, *, api_key: str | None = None,
+          answer: str | Sequence[str] | None = None) -> Iterator[Stub]:
+    """Run the stub on 127.0.0.1 (a free port unless given) for the duration of the block; ``api_key``
+    and ``answer`` as in the module docstring (a string answer is streamed a word at a time)."""
+    fixed = None if answer is None else tuple(re.findall(r"\S+\s*", answer) if isinstance(answer, str) else answer)
+    stub = Stub("", delay, api_key=api_key, answer=fixed)
     server = ThreadingHTTPServer(("127.0.0.1", port), _handler(stub))
     server.daemon_threads = True
     stub.base_url = f"http://127.0.0.1:{server.server_address[1]}/v1"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
-import json
 import os
 import socket
 import subprocess
@@ -13,7 +12,6 @@ import textwrap
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +24,9 @@ from rag.errors import LLMUnavailableError
 from rag.llm import (BUNDLED_MODELS, BundledModel, ChatLlamaCpp, _assemble, _bundled_part_paths,
                      describe_llm, ensure_local_model, make_chat_model)
 from rag.settings import Settings
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from openai_stub import serve  # noqa: E402
 
 # --- assembly on fake parts ----------------------------------------------------------------------
 
@@ -243,52 +244,11 @@ def test_local_stream_and_threads(local_chat: ChatLlamaCpp) -> None:
 ANSWER_PIECES = ["The answer ", "is ", "forty-two."]
 
 
-class _FakeOpenAI(BaseHTTPRequestHandler):
-    requests: list[dict[str, Any]] = []
-
-    def log_message(self, *args: Any) -> None:  # keep pytest output clean
-        pass
-
-    def _send(self, code: int, body: bytes, content_type: str = "application/json") -> None:
-        self.send_response(code)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def do_POST(self) -> None:
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        self.requests.append({"path": self.path, "auth": self.headers.get("Authorization"), "body": body})
-        if self.headers.get("Authorization") != "Bearer sekrit":
-            self._send(401, b'{"error": {"message": "bad key", "type": "invalid_request_error"}}')
-            return
-        if self.path != "/v1/chat/completions":
-            self._send(404, b'{"error": {"message": "no route"}}')
-            return
-        base = {"id": "c1", "created": 0, "model": body["model"]}
-        if not body.get("stream"):
-            self._send(200, json.dumps({**base, "object": "chat.completion", "choices": [
-                {"index": 0, "finish_reason": "stop",
-                 "message": {"role": "assistant", "content": "".join(ANSWER_PIECES)}}],
-                "usage": {"prompt_tokens": 5, "completion_tokens": 3, "total_tokens": 8}}).encode())
-            return
-        events = [{"role": "assistant", "content": ""}] + [{"content": p} for p in ANSWER_PIECES]
-        stream = b"".join(b"data: " + json.dumps({**base, "object": "chat.completion.chunk", "choices": [
-            {"index": 0, "delta": d, "finish_reason": None}]}).encode() + b"\n\n" for d in events)
-        stream += b"data: " + json.dumps({**base, "object": "chat.completion.chunk", "choices": [
-            {"index": 0, "delta": {}, "finish_reason": "stop"}]}).encode() + b"\n\ndata: [DONE]\n\n"
-        self._send(200, stream, "text/event-stream")
-
-
 @pytest.fixture
 def fake_openai() -> Iterator[tuple[str, list[dict[str, Any]]]]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _FakeOpenAI)
-    _FakeOpenAI.requests = []
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/v1", _FakeOpenAI.requests
-    server.shutdown()
-    server.server_close()
+    """tests/openai_stub.py with a key check and a fixed answer: (base_url, recorded requests)."""
+    with serve(api_key="sekrit", answer=ANSWER_PIECES) as stub:
+        yield stub.base_url, stub.requests
 
 
 def openai_settings(base_url: str, key: str = "sekrit") -> Settings:
@@ -302,7 +262,7 @@ def test_openai_invoke_and_stream(fake_openai: tuple[str, list[dict[str, Any]]])
     model = make_chat_model(openai_settings(base_url))
     assert model.invoke(QUESTION).text == "The answer is forty-two."
     chunks = [c.text for c in model.stream(QUESTION)]
-    assert "".join(chunks) == "The answer is forty-two." and len([c for c in chunks if c]) == 3
+    assert "".join(chunks) == "The answer is forty-two." and [c for c in chunks if c] == ANSWER_PIECES
     assert [r["body"].get("stream", False) for r in requests] == [False, True]
     for r in requests:
         assert r["path"] == "/v1/chat/completions" and r["auth"] == "Bearer sekrit"
@@ -313,10 +273,20 @@ def test_openai_invoke_and_stream(fake_openai: tuple[str, list[dict[str, Any]]])
 
 @pytest.mark.timeout(60)
 def test_openai_bad_key_has_hint(fake_openai: tuple[str, list[dict[str, Any]]]) -> None:
-    base_url, _ = fake_openai
+    base_url, requests = fake_openai
     with pytest.raises(LLMUnavailableError, match="refused the API key") as err:
         make_chat_model(openai_settings(base_url, key="wrong")).invoke(QUESTION)
     assert "NEWSRAG_OPENAI_API_KEY" in err.value.hint
+    assert requests and all(r["auth"] == "Bearer wrong" for r in requests)  # the stub saw the key and said 401
+
+
+@pytest.mark.timeout(60)
+def test_openai_wrong_route_has_hint(fake_openai: tuple[str, list[dict[str, Any]]]) -> None:
+    base_url, requests = fake_openai
+    with pytest.raises(LLMUnavailableError, match="no chat completions route") as err:
+        make_chat_model(openai_settings(base_url.removesuffix("/v1"))).invoke(QUESTION)  # 404: no /v1
+    assert "/v1" in err.value.hint
+    assert requests and all(r["path"] == "/chat/completions" for r in requests)
 
 
 @pytest.mark.timeout(60)
