@@ -239,7 +239,9 @@ def score_question(q: Question, kind: str, ranking: Sequence[Hit], context: Sequ
                               "answered": answer is not None}
     if answer is None:
         return record
-    generated = bool(answer.hits)  # the project abstains before generating when nothing is relevant
+    # The project declines before generating when nothing is relevant, or when nothing answers from the
+    # period the question names (it then lists older passages: hits, but no generation).
+    generated = bool(answer.hits) and answer.timings.get("generation", 1.0) > 0
     scores["correct"] = em.is_correct(answer.text, q.answers, q.choices, answer.abstained)
     counts = None
     if kind == "project" and generated and not answer.abstained:

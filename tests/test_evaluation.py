@@ -277,6 +277,9 @@ def tiny(archive_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[st
          "asked_on": "2025-06-05", "type": "unanswerable"},
         {"id": "q-flood", "question": "Thousands of residents fled the floods to schools and mosques.", "answers": [],
          "gold_ids": ["t-banjir"], "type": "cross-lingual-lookup"},
+        # Etna erupted on 2025-06-02: asked in late July, "this week" has no answer in the archive.
+        {"id": "q-late", "question": "Which volcano erupted this week?", "answers": [], "gold_ids": [],
+         "asked_on": "2025-07-20", "type": "unanswerable"},
     ]
     return {"archive": archive_dir, "questions": write_jsonl(d / "q.jsonl", questions), "index": d / "index",
             "out": d / "out"}
@@ -290,15 +293,17 @@ def test_end_to_end_extractive_project_and_naive_side_by_side(tiny: dict[str, Pa
     report = json.loads((tiny["out"] / "report.json").read_text())
     summary = report["summary"]
     assert set(em.METRIC_NAMES) <= set(summary) and set(summary["hit@5"]) == {"project", "naive"}
-    assert summary["questions"] == {"project": 5, "naive": 5}
+    assert summary["questions"] == {"project": 6, "naive": 6}
     assert summary["hit@5"]["project"] == 1.0 and summary["accuracy"]["project"] == 1.0
-    assert summary["abstention_correct"]["project"] == 1.0  # banana bread is declined by the project...
+    assert summary["abstention_correct"]["project"] == 1.0  # banana bread and last week's Etna are declined...
     assert summary["abstention_correct"]["naive"] == 0.0  # ...but not by the extractive naive peer
     assert summary["citation_valid"]["project"] == 1.0 and summary["citation_supported"]["project"] == 1.0
     assert summary["citation_valid"]["naive"] is None and summary["uncited_answers"]["naive"] == 1.0
     assert summary["index_chunks"]["project"] > 0 and summary["index_chunks"]["naive"] > 0
     assert summary["tokens_per_second"]["project"] is None  # no LLM
     assert set(report["by_type"]) == {"quiz", "seed", "unanswerable", "cross-lingual-lookup"}
+    late = report["questions"][5]["results"]["project"]
+    assert late["abstained"] and not late["generated"] and late["citation_counts"] is None
     etna = report["questions"][0]["results"]["project"]
     assert etna["retrieved"][0] == "t-volcano" and "Etna" in etna["answer"]
     assert etna["citations"][0]["article_id"] == "t-volcano" and etna["timings"]["total"] > 0
@@ -354,7 +359,8 @@ def test_llm_answers_raw_markers_tokens_and_naive_dont_know(tiny: dict[str, Path
                                                       "raw_has_valid_citation": True}
     assert s["citation_supported"]["project"] < 0.5
     assert s["tokens_per_second"]["project"] > 0 and s["first_token_p50"]["project"] is not None
-    assert s["abstention_correct"]["naive"] == 1.0  # "I don't know" to the banana bread question
+    # "I don't know" to the banana bread question, but last month's Etna story given as this week's news.
+    assert s["abstention_correct"]["naive"] == 0.5 and s["abstention_correct"]["project"] == 1.0
     naive = {q["id"]: q["results"]["naive"] for q in report["questions"]}
     assert naive["q-etna"]["answer"] == "It was Etna, in Sicily." and not naive["q-etna"]["abstained"]
     assert naive["q-bread"]["abstained"] and naive["q-etna"]["citations"] == []
