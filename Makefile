@@ -10,8 +10,9 @@ LLM     ?= local
 HOST    ?= 127.0.0.1
 PORT    ?= 7860
 PYTEST_ARGS ?=
+EVAL_ARGS ?= --retrieval-only
 
-.PHONY: setup browser model index run test bench clean
+.PHONY: setup browser model index run test bench eval clean
 
 # The stamp makes setup idempotent: it reruns only when pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml
@@ -45,6 +46,10 @@ test: setup model browser
 
 bench: setup
 	$(PY) scripts/bench.py --articles ../shared/data/dev/articles.jsonl --questions ../shared/data/dev/questions.jsonl --llm $(LLM) --questions-limit 10
+
+# Retrieval-only evaluation on the dev archive (report in eval/dev); e.g. EVAL_ARGS="--llm extractive" for answers.
+eval: setup
+	$(PY) scripts/evaluate.py --articles ../shared/data/dev/articles.jsonl --questions ../shared/data/dev/questions.jsonl --index-dir indexes/dev --out eval/dev $(EVAL_ARGS)
 
 clean:
 	rm -rf $(VENV) $(INDEX) .pytest_cache
