@@ -186,11 +186,14 @@ class PassageSentences:
 
 
 def focus_passages(hits: Sequence[Hit], scored: Sequence[Sentence], keep: int = 3) -> list[str]:
-    """Each passage cut down to its ``keep`` sentences closest to the question, in reading order.
+    """Each passage cut down to its ``keep`` sentences closest to the question, in reading order
+    (``keep`` 0: whole passages).
 
     A small LLM answers better from a few on-topic sentences than from whole passages, and the
     prompt is shorter (reading it is most of the local model's latency).
     """
+    if keep <= 0:
+        return [hit.text for hit in hits]
     out = []
     for n, hit in enumerate(hits, 1):
         mine = sorted((s for s in scored if s.n == n), key=lambda s: -s.score)[:keep]

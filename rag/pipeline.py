@@ -18,7 +18,7 @@ from rag.embedding import get_embedder
 from rag.generation import (abstain_message, build_messages, extractive_answer, focus_passages,
                             is_not_covered, out_of_window_message, PassageSentences, question_language,
                             stream_answer)
-from rag.retrieval import Filters, Retriever, relevant
+from rag.retrieval import Filters, is_lookup, Retriever, relevant
 from rag.settings import Settings
 from rag.store import ChunkStore
 from rag.types import Answer, Hit
@@ -127,11 +127,13 @@ class Pipeline:
 
         sentences = PassageSentences(hits, self.embedder)
         scored = sentences.scored(asked)
-        if self.settings.llm == "extractive":
+        # A pasted sentence asks where it comes from, not something to answer: the sentences that match
+        # it, quoted and cited, are the reply (a small LLM tends to decline or paraphrase a statement).
+        if self.settings.llm == "extractive" or is_lookup(asked):
             raw = extractive_answer(scored)
             yield Token(raw)
         else:
-            messages = build_messages(asked, hits, language, focus_passages(hits, scored))
+            messages = build_messages(asked, hits, language, focus_passages(hits, scored, self.settings.focus_sentences))
             pieces: list[str] = []
             first_token = None
             for piece in stream_answer(self.chat_model(), messages):

@@ -67,6 +67,17 @@ def _day(value: str) -> int:
     return int(value[:10].replace("-", ""))
 
 
+def is_question(text: str) -> bool:
+    """Whether ``text`` is a question or a request (ends with "?" or opens with a question word or an
+    imperative such as "summarise"), in English, French or Indonesian; else it is a statement."""
+    return bool(_QUESTION.search(text))
+
+
+def is_lookup(text: str) -> bool:
+    """A pasted sentence rather than a question or a few keywords: the reader wants its source."""
+    return not is_question(text) and len(text.split()) >= 8
+
+
 @dataclass(frozen=True)
 class Window:
     """Publication dates a relative expression in the question points to, inclusive."""
@@ -90,7 +101,7 @@ def relative_window(question: str, as_of: str | None) -> Window | None:
     """The dates a relative expression in a question points to ("this week" → the 8 days up to
     ``as_of``; "on Monday" → the last 8 days), or None when there is none, no ``as_of`` is known, or the
     text is a statement rather than a question."""
-    if not as_of or not _QUESTION.search(question):
+    if not as_of or not is_question(question):
         return None
     today = date.fromisoformat(as_of[:10])
     for pattern, back, span in _RELATIVE:

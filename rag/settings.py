@@ -60,6 +60,10 @@ class Settings(BaseSettings):
                                     "distracts small models).")
 
     # --- answering -------------------------------------------------------------------------------
+    focus_sentences: int = Field(3, ge=0, le=50, description="Each passage is cut to this many of its sentences "
+                                 "closest to the question before the LLM reads it (0: whole passages). Fewer "
+                                 "means a shorter prompt and less to distract a small model, but may drop the "
+                                 "sentence holding the answer.")
     llm: LLMName = Field("local", description="'local' (in-process GGUF via llama-cpp-python), 'openai' (any "
                          "OpenAI-compatible endpoint) or 'extractive' (no LLM: the best matching sentences).")
     local_model: Literal["1.5b", "0.5b"] = Field("1.5b", description="Which bundled Qwen2.5-Coder-Instruct GGUF "

@@ -159,3 +159,13 @@ def test_lexical_channel_finds_a_rare_word_and_keeps_dense_scores(index_settings
     # A where clause restricts it like the dense channel.
     assert not [i for i in p.retriever.lexical.search("Etna", 10, {"language": {"$in": ["fr"]}})
                 if i.startswith("t-volcano")]
+
+
+def test_a_pasted_sentence_is_answered_with_its_source_without_the_llm(index_settings: Settings) -> None:
+    p = pipeline(index_settings, "NOT_IN_ARCHIVE")
+    answer = p.ask("A column of ash several kilometres high rose when Mount Etna in Sicily erupted.")
+    assert not answer.abstained and p.chat_model().prompts == []  # the model was not asked
+    assert answer.citations and answer.citations[0].article_id == "t-volcano" and "Etna" in answer.text
+    # A question of the same length still goes to the model (which here says it is not covered).
+    assert p.ask("Which volcano in Sicily sent a column of ash several kilometres high?").abstained
+    assert len(p.chat_model().prompts) == 1

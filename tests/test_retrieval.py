@@ -1,4 +1,4 @@
-from rag.retrieval import Filters, build_where, fuse, names_in, relative_window, relevant, select, Window
+from rag.retrieval import Filters, build_where, fuse, is_lookup, names_in, relative_window, relevant, select, Window
 from rag.types import Hit
 
 WIRE = ("Rescuers pulled three survivors from the rubble of the collapsed apartment block on Tuesday, "
@@ -75,6 +75,13 @@ def test_time_words_in_a_statement_are_the_articles_not_the_askers() -> None:
     assert _dates("what happened in Gaza this week") is not None  # a question without its question mark
     assert _dates("Résume l'actualité de cette semaine") is not None
     assert _dates("Which volcano erupted this week?", None) is None
+
+
+def test_a_lookup_is_a_pasted_sentence_not_keywords_nor_a_question() -> None:
+    assert is_lookup("The defendant is expected to appear before Belfast Magistrates' Court on Monday.")
+    assert not is_lookup("Iran Israel embassy strike Damascus")  # keywords: the LLM answers them
+    assert not is_lookup("Why did Iran attack Israel after the strike on its embassy in Damascus?")
+    assert not is_lookup("Résume ce que disent les articles sur le budget 2025 et les dépenses publiques")
 
 
 def test_names_skip_question_words() -> None:
