@@ -131,6 +131,7 @@ class Pipeline:
         # it, quoted and cited, are the reply (a small LLM tends to decline or paraphrase a statement).
         if self.settings.llm == "extractive" or is_lookup(asked):
             raw = extractive_answer(scored)
+            base = replace(base, llm="extractive")  # what wrote it: no LLM ran
             yield Token(raw)
         else:
             messages = build_messages(asked, hits, language, focus_passages(hits, scored, self.settings.focus_sentences))

@@ -166,6 +166,7 @@ def test_a_pasted_sentence_is_answered_with_its_source_without_the_llm(index_set
     answer = p.ask("A column of ash several kilometres high rose when Mount Etna in Sicily erupted.")
     assert not answer.abstained and p.chat_model().prompts == []  # the model was not asked
     assert answer.citations and answer.citations[0].article_id == "t-volcano" and "Etna" in answer.text
+    assert answer.llm == "extractive" and "first_token" not in answer.timings  # no LLM timings to count
     # A question of the same length still goes to the model (which here says it is not covered).
     assert p.ask("Which volcano in Sicily sent a column of ash several kilometres high?").abstained
     assert len(p.chat_model().prompts) == 1
