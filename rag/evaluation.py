@@ -247,7 +247,7 @@ def score_question(q: Question, kind: str, ranking: Sequence[Hit], context: Sequ
     if kind == "project" and generated and not answer.abstained:
         counts = asdict(em.citation_counts(raw, answer.text, [h.text for h in answer.hits], judge))
     record.update(answer=answer.text, abstained=answer.abstained, generated=generated,
-                  llm_generated=generated and llm != "extractive" and answer.llm != "extractive", citation_counts=counts,
+                  llm_generated=generated and "extractive" not in (llm, answer.llm), citation_counts=counts,
                   citations=[{"n": c.n, "article_id": c.article_id, "chunk_id": c.chunk_id} for c in answer.citations],
                   tokens=count_tokens(raw) if generated else 0,
                   timings={k: round(v, 4) for k, v in answer.timings.items()})

@@ -60,27 +60,18 @@ def tokenize(text: str) -> list[str]:
 
 def matches(meta: dict[str, Any], where: dict[str, Any] | None) -> bool:
     """Whether chunk metadata satisfies a Chroma ``where`` clause of the kind ``build_where`` makes
-    (``$and`` of ``$gte``/``$lte``/``$in``/``$eq`` on fields)."""
+    (``$and`` of ``$gte``/``$lte``/``$in`` on fields); a missing field never satisfies a bound."""
     if not where:
         return True
     if "$and" in where:
         return all(matches(meta, clause) for clause in where["$and"])
-    if "$or" in where:
-        return any(matches(meta, clause) for clause in where["$or"])
     for field, cond in where.items():
         value = meta.get(field)
-        ops = cond if isinstance(cond, dict) else {"$eq": cond}
-        for op, ref in ops.items():
-            if op == "$eq" and value != ref or op == "$ne" and value == ref:
+        for op, ref in cond.items():
+            if op == "$in" and value not in ref:
                 return False
-            if op == "$in" and value not in ref or op == "$nin" and value in ref:
+            if op in ("$gte", "$lte") and (value is None or (value < ref if op == "$gte" else value > ref)):
                 return False
-            if op in ("$gte", "$lte", "$gt", "$lt"):
-                if value is None:
-                    return False
-                if (op == "$gte" and not value >= ref or op == "$lte" and not value <= ref
-                        or op == "$gt" and not value > ref or op == "$lt" and not value < ref):
-                    return False
     return True
 
 

@@ -134,7 +134,8 @@ class Pipeline:
             base = replace(base, llm="extractive")  # what wrote it: no LLM ran
             yield Token(raw)
         else:
-            messages = build_messages(asked, hits, language, focus_passages(hits, scored, self.settings.focus_sentences))
+            focused = focus_passages(hits, scored, self.settings.focus_sentences)
+            messages = build_messages(asked, hits, language, focused)
             pieces: list[str] = []
             first_token = None
             for piece in stream_answer(self.chat_model(), messages):
