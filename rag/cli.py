@@ -7,6 +7,7 @@ or configuration error.
 from __future__ import annotations
 
 import argparse
+from datetime import date
 import json
 import sys
 from pathlib import Path
@@ -38,7 +39,7 @@ def _ask(args: argparse.Namespace) -> int:
     extra = {"top_k": args.top_k} if args.top_k else {}
     pipeline = Pipeline(settings_from(args, **extra))
     filters = Filters(date_from=args.date_from, date_to=args.date_to, sources=tuple(args.source or ()),
-                      languages=tuple(args.language or ()), as_of=args.as_of)
+                      languages=tuple(args.language or ()), as_of=args.as_of or date.today().isoformat())
     answer = None
     streamed = ""
     for event in pipeline.stream(args.question, filters):
@@ -136,7 +137,8 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print one JSON object (answer, abstained, citations, "
                      "retrieved, timings)")
     ask.add_argument("--top-k", type=int, help="passages given to the LLM")
-    ask.add_argument("--as-of", help="YYYY-MM-DD: today for the question ('this week' is relative to it)")
+    ask.add_argument("--as-of", help="YYYY-MM-DD: today for the question (default: today; 'this week' is "
+                     "relative to it, later articles are excluded)")
     ask.add_argument("--date-from", help="YYYY-MM-DD: only articles published on or after")
     ask.add_argument("--date-to", help="YYYY-MM-DD: only articles published on or before")
     ask.add_argument("--source", action="append", help="only this outlet (repeatable)")

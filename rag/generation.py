@@ -39,15 +39,14 @@ OUT_OF_WINDOW_MESSAGES = {
     "id": "Tidak ada artikel di arsip yang terbit antara {start} dan {end} yang menjawab pertanyaan ini. {older}",
 }
 OLDER_MESSAGES = {
-    "en": "The passages below are older (the latest from {latest}): ask again without \u201c{phrase}\u201d "
-          "to get an answer from them.",
-    "fr": "Les passages ci-dessous sont plus anciens (le plus récent du {latest}) : reposez la question sans "
-          "\u00ab {phrase} \u00bb pour obtenir une réponse à partir d'eux.",
-    "id": "Bagian di bawah ini lebih lama (terbaru {latest}): tanyakan lagi tanpa \u201c{phrase}\u201d "
-          "untuk mendapat jawaban darinya.",
+    "en": "The passages below are {when}: ask again without \u201c{phrase}\u201d to get an answer from them.",
+    "fr": "Les passages ci-dessous sont {when} : reposez la question sans \u00ab {phrase} \u00bb pour obtenir "
+          "une réponse à partir d'eux.",
+    "id": "Bagian di bawah ini {when}: tanyakan lagi tanpa \u201c{phrase}\u201d untuk mendapat jawaban darinya.",
 }
-
-_UNDATED = {"en": "undated", "fr": "non daté", "id": "tanpa tanggal"}
+_OLDER = {"en": "older (the latest from {latest})", "fr": "plus anciens (le plus récent du {latest})",
+          "id": "lebih lama (terbaru {latest})"}
+_UNDATED = {"en": "undated", "fr": "non datés", "id": "tanpa tanggal"}
 
 SYSTEM_PROMPT = """You answer questions about the news using ONLY the numbered passages from a news archive.
 Rules:
@@ -84,7 +83,8 @@ def out_of_window_message(language: str, start: str, end: str, phrase: str, list
     passages from other dates shown to the reader instead (none, or older ones)."""
     lang = language if language in OUT_OF_WINDOW_MESSAGES else "en"
     latest = max((h.published[:10] for h in listed if h.published), default=None)
-    older = OLDER_MESSAGES[lang].format(latest=latest or _UNDATED[lang], phrase=phrase) if listed else ""
+    when = _OLDER[lang].format(latest=latest) if latest else _UNDATED[lang]
+    older = OLDER_MESSAGES[lang].format(when=when, phrase=phrase) if listed else ""
     return OUT_OF_WINDOW_MESSAGES[lang].format(start=start, end=end, older=older).strip()
 
 

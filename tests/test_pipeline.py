@@ -170,3 +170,14 @@ def test_a_pasted_sentence_is_answered_with_its_source_without_the_llm(index_set
     # A question of the same length still goes to the model (which here says it is not covered).
     assert p.ask("Which volcano in Sicily sent a column of ash several kilometres high?").abstained
     assert len(p.chat_model().prompts) == 1
+
+
+def test_out_of_window_reply_for_undated_passages_says_so(index_settings: Settings) -> None:
+    from rag.generation import out_of_window_message
+
+    p = pipeline(index_settings)
+    undated = [h for h in p.retrieve("Why did Iran attack Israel?") if not h.published]
+    assert undated
+    text = out_of_window_message("en", "2026-11-18", "2026-11-25", "this week", undated)
+    assert "are undated: ask again without" in text and "latest" not in text
+    assert out_of_window_message("id", "2026-11-18", "2026-11-25", "minggu ini", []).endswith("pertanyaan ini.")
