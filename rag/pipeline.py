@@ -110,19 +110,17 @@ class Pipeline:
         base = Answer(question=question, text="", hits=tuple(hits), language=language, llm=self.settings.llm,
                       rewritten_question=rewritten)
 
+        decline = None
         if found.outside_window and found.window:
             # Listed for the reader, never answered from: last month's story is not this week's news.
             w = found.window
-            text = out_of_window_message(language, w.start, w.end, w.phrase, hits)
-            yield Token(text)
+            decline = out_of_window_message(language, w.start, w.end, w.phrase, hits)
+        elif not hits:
+            decline = abstain_message(language)
+        if decline is not None:
+            yield Token(decline)
             timings.update(generation=0.0, total=time.perf_counter() - t0)
-            yield Done(replace(base, text=text, abstained=True, timings=timings))
-            return
-        if not hits:
-            text = abstain_message(language)
-            yield Token(text)
-            timings.update(generation=0.0, total=time.perf_counter() - t0)
-            yield Done(replace(base, text=text, abstained=True, timings=timings))
+            yield Done(replace(base, text=decline, abstained=True, timings=timings))
             return
 
         sentences = PassageSentences(hits, self.embedder)

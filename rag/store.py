@@ -163,15 +163,19 @@ class ChunkStore:
         for i in range(0, len(ids), _PAGE):
             self._col.delete(ids=ids[i:i + _PAGE])
 
-    def _all_metadata(self) -> Iterable[tuple[str, dict[str, Any]]]:
+    def _pages(self, include: list[str]) -> Iterable[dict[str, Any]]:
+        """Every chunk's ``include`` fields, one Chroma page (``_PAGE`` chunks) at a time."""
         offset = 0
         while True:
-            page = self._col.get(include=["metadatas"], limit=_PAGE, offset=offset)
-            ids = page["ids"]
-            if not ids:
+            page = self._col.get(include=include, limit=_PAGE, offset=offset)
+            if not page["ids"]:
                 return
-            yield from zip(ids, page["metadatas"])
-            offset += len(ids)
+            yield page
+            offset += len(page["ids"])
+
+    def _all_metadata(self) -> Iterable[tuple[str, dict[str, Any]]]:
+        for page in self._pages(["metadatas"]):
+            yield from zip(page["ids"], page["metadatas"])
 
     def article_states(self) -> dict[str, ArticleState]:
         """Per article id, what the index holds (read from the chunks themselves)."""
@@ -220,13 +224,8 @@ class ChunkStore:
 
     def documents(self) -> Iterable[tuple[str, str, dict[str, Any]]]:
         """Every chunk as (id, text, metadata), read page by page."""
-        offset = 0
-        while True:
-            page = self._col.get(include=["documents", "metadatas"], limit=_PAGE, offset=offset)
-            if not page["ids"]:
-                return
+        for page in self._pages(["documents", "metadatas"]):
             yield from zip(page["ids"], (d or "" for d in page["documents"]), page["metadatas"])
-            offset += len(page["ids"])
 
     def version(self) -> tuple[int, str]:
         """Changes whenever a re-index changes the collection (chunk count, last re-index time)."""
