@@ -162,7 +162,3 @@ class Pipeline:
             if isinstance(event, Done):
                 return event.answer
         raise RuntimeError("pipeline ended without an answer")  # unreachable: stream always ends with Done
-
-    def summary(self) -> dict[str, object]:
-        """Facts about the archive (articles, languages, outlets, date span, last re-index)."""
-        return self.store.summary()

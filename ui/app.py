@@ -132,8 +132,9 @@ def build_app(pipeline: Pipeline) -> gr.Blocks:
                    api_visibility="private")
 
         def load_archive() -> tuple[Any, ...]:
-            outlet_choices, language_choices = archive.choices()
-            return (archive.summary_html(), gr.update(choices=outlet_choices),
+            summary = archive.summary()  # one read of the index for the facts and both menus
+            outlet_choices, language_choices = archive.choices(summary)
+            return (archive.summary_html(summary), gr.update(choices=outlet_choices),
                     gr.update(choices=language_choices))
 
         app.load(load_archive, None, [facts, outlets, languages], api_visibility="private")

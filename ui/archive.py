@@ -12,7 +12,6 @@ import hashlib
 import re
 import shutil
 import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -60,29 +59,26 @@ class Archive:
         self.uploads = Path(pipeline.settings.index_dir) / "uploads"
         self._lock = threading.Lock()
         self._cached: tuple[Any, dict[str, Any]] | None = None
-        self._last_upload: str | None = None
 
     def summary(self) -> dict[str, Any]:
         """ChunkStore.summary(), recomputed only when the index changed (count or last re-index)."""
         store = self.pipeline.store
-        key = (store.count(), store.info().get("last_reindex"))
+        key = store.version()
         with self._lock:
             if self._cached is None or self._cached[0] != key:
                 self._cached = (key, store.summary())
-            summary = dict(self._cached[1])
-        # The store's collection metadata is read once when it is opened; an upload from here is newer.
-        if self._last_upload and self._last_upload > str(summary.get("last_reindex") or ""):
-            summary["last_reindex"] = self._last_upload
-        return summary
+            return dict(self._cached[1])
 
-    def choices(self) -> tuple[list[str], list[str]]:
-        """Outlets (most articles first) and language codes, for the filter menus."""
-        s = self.summary()
+    def choices(self, s: dict[str, Any] | None = None) -> tuple[list[str], list[str]]:
+        """Outlets (most articles first) and language codes, for the filter menus (of ``s``, a summary
+        already read, or the current one)."""
+        s = s or self.summary()
         outlets = sorted(s["sources"], key=lambda k: (-s["sources"][k], k))
         return outlets, sorted(s["languages"])
 
-    def summary_html(self) -> str:
-        s = self.summary()
+    def summary_html(self, s: dict[str, Any] | None = None) -> str:
+        """The archive facts table (of ``s``, a summary already read, or the current one)."""
+        s = s or self.summary()
         langs = ", ".join(f"{esc(k)} ({v})" for k, v in sorted(s["languages"].items(), key=lambda kv: -kv[1]))
         outlets = sorted(s["sources"].items(), key=lambda kv: -kv[1])
         shown = ", ".join(f"{esc(k)} ({v})" for k, v in outlets[:12]) + (f", … {len(outlets) - 12} more"
@@ -146,7 +142,6 @@ class Archive:
                 progress(done, total, result.name if result else "")
 
         report = reindex(self.pipeline.settings, list(copies), progress=on_article)
-        self._last_upload = time.strftime("%Y-%m-%dT%H:%M:%S%z")
         for err in report.errors:
             result = owner(err.where)
             if result is not None:

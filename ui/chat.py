@@ -128,9 +128,8 @@ class ChatHandlers:
                 if self._flag(request):
                     self._flag(request, stop=False)
                     _close(events)  # closes the LLM stream: the model stops writing
-                    history[-1] = _bot(render.streaming_html(turn.number, written, len(turn.hits), turn.rewritten)
-                                       .replace(" streaming", " stopped").replace(" ▍", "")
-                                       + render.message("(stopped)"))
+                    stopped = render.streaming_html(turn.number, written, len(turn.hits), turn.rewritten, stopped=True)
+                    history[-1] = _bot(stopped + render.message("(stopped)"))
                     yield history, self._panel(session, turn), "", session, "Stopped.", keep
                     return
                 if isinstance(event, Retrieved):

@@ -150,9 +150,10 @@ def rewritten_note(rewritten: str | None) -> str:
     return f'<div class="rewritten">Understood as: “{esc(rewritten)}”</div>' if rewritten else ""
 
 
-def streaming_html(turn: int, text: str, n_hits: int, rewritten: str | None = None) -> str:
-    """The answer bubble while the LLM writes."""
-    return f'{rewritten_note(rewritten)}<div class="answer-text streaming">{link_citations(text, turn, n_hits)} ▍</div>'
+def streaming_html(turn: int, text: str, n_hits: int, rewritten: str | None = None, stopped: bool = False) -> str:
+    """The answer bubble while the LLM writes (with a cursor), or as it was when the reader stopped it."""
+    state, cursor = ("stopped", "") if stopped else ("streaming", " ▍")
+    return f'{rewritten_note(rewritten)}<div class="answer-text {state}">{link_citations(text, turn, n_hits)}{cursor}</div>'
 
 
 def answer_html(turn: int, answer: Answer, note: str = "") -> str:

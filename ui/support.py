@@ -7,9 +7,8 @@ Only cited passages are embedded: one small batch per answer.
 
 from __future__ import annotations
 
-import re
 
-from rag.citations import markers, split_answer_sentences
+from rag.citations import markers, normalise_markers, split_answer_sentences
 from rag.embedding import Embedder
 from rag.generation import PassageSentences
 from rag.types import Answer
@@ -31,7 +30,7 @@ def supporting_sentences(answer: Answer, embedder: Embedder) -> dict[int, list[s
         nums = [n for n in dict.fromkeys(markers(claim)) if n in rows]
         if not nums:
             continue
-        sims = sentences.vectors @ embedder.embed_query(re.sub(r"\s*\[\d{1,2}\]", "", claim))
+        sims = sentences.vectors @ embedder.embed_query(normalise_markers(claim, 0))
         for n in nums:
             best = max(rows[n], key=lambda k: float(sims[k]))
             text = sentences.items[best][2]
