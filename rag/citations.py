@@ -45,11 +45,17 @@ def _overlap(sentence: str, passage: str) -> float:
 Support = Callable[[str], "tuple[int, float] | None"]
 
 
+#: accept(sentence, passage number) -> whether a verifier lets the repair cite that passage there.
+Accept = Callable[[str, int], bool]
+
+
 def add_missing_markers(text: str, hits: Sequence[Hit], support: Support | None = None,
-                        threshold: float = 0.5, support_threshold: float = 0.85) -> str:
+                        threshold: float = 0.5, support_threshold: float = 0.85,
+                        accept: Accept | None = None) -> str:
     """Give an uncited answer sentence the marker of the passage that clearly supports it (small
     local models often forget to cite): by word overlap, else by ``support`` (semantic, works across
-    languages) when its similarity reaches ``support_threshold``. Cited sentences are left alone."""
+    languages) when its similarity reaches ``support_threshold``; with ``accept``, only when it also
+    agrees. Cited sentences are left alone."""
     out = []
     for sentence in split_answer_sentences(text):
         if not markers(sentence) and hits:
@@ -58,7 +64,7 @@ def add_missing_markers(text: str, hits: Sequence[Hit], support: Support | None 
             found = support(sentence) if support and scores[best] < threshold else None
             if found and found[1] >= support_threshold:
                 best, scores[best] = found[0] - 1, threshold
-            if scores[best] >= threshold:
+            if scores[best] >= threshold and (accept is None or accept(sentence, best + 1)):
                 stripped = sentence.rstrip()
                 end = stripped[-1] if stripped[-1] in ".!?" else ""
                 sentence = (stripped[:-1] if end else stripped) + f" [{best + 1}]" + end
@@ -66,16 +72,18 @@ def add_missing_markers(text: str, hits: Sequence[Hit], support: Support | None 
     return " ".join(out)
 
 
-def resolve(text: str, hits: Sequence[Hit], repair: bool = True,
-            support: Support | None = None) -> tuple[str, tuple[Citation, ...]]:
+def resolve(text: str, hits: Sequence[Hit], repair: bool = True, support: Support | None = None,
+            overlap: float = 0.5, similarity: float = 0.85,
+            accept: Accept | None = None) -> tuple[str, tuple[Citation, ...]]:
     """Clean the answer's markers and return it with one Citation per distinct cited passage.
 
     Citation numbers keep the passage numbering the LLM saw (``[n]`` is ``hits[n-1]``), so the UI's
-    source cards and the answer agree.
+    source cards and the answer agree. ``overlap``, ``similarity`` and ``accept`` govern the repair
+    (see ``add_missing_markers``).
     """
     text = normalise_markers(text, len(hits))
     if repair:
-        text = add_missing_markers(text, hits, support)
+        text = add_missing_markers(text, hits, support, overlap, similarity, accept)
     cited: list[int] = []
     for n in markers(text):
         if n not in cited:

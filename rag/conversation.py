@@ -1,7 +1,7 @@
 """Follow-up questions: tell when a question refers back to the conversation, and make it standalone.
 
 "and what did the G7 say?" after "Why did Iran attack Israel?" retrieves nothing useful on its own.
-A cheap heuristic (English, French, Indonesian) decides whether a question refers back: it opens with
+A cheap heuristic (the cues of ``rag.languages``) decides whether a question refers back: it opens with
 a connective ("and", "et", "dan", "what about" …), leans on a pronoun ("they", "elle", "mereka" …), or
 is very short without a proper name. Only then is it rewritten: by the LLM with a short prompt when
 one is configured, else deterministically (the follow-up plus the previous question's key terms).
@@ -11,58 +11,60 @@ A question that stands on its own is never rewritten.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable, Sequence
 
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 
+from rag import languages
+from rag.prompts import REWRITE_PROMPT, REWRITE_USER
+
 #: One earlier exchange: (the question as it was understood, the answer's text).
 Turn = tuple[str, str]
 
-_CONNECTIVE = re.compile(
-    r"^\W*(?:and|also|but|so|then|what about|how about|what else|and what|"
-    r"et|mais|aussi|alors|puis|et pour|et si|quid de|qu['’]en est-il|"
-    r"dan|juga|lalu|terus|tapi|tetapi|kalau|bagaimana dengan|selain itu)\b", re.I)
-
-# Pronouns that point at a person or group already named: refer back whatever else the question says.
-_STRONG = {"he", "she", "they", "them", "their", "theirs", "his", "him", "her", "hers",
-           "il", "elle", "ils", "elles", "lui", "eux", "leur", "leurs",
-           "dia", "mereka", "beliau", "tersebut"}
-# Pronouns and demonstratives that often refer back, but also appear in standalone questions
-# ("Is it true that Etna erupted?"): they count only when the question names nothing itself.
-_WEAK = {"it", "its", "this", "that", "these", "those", "there",
-         "ce", "cela", "ça", "celui", "celle", "ceux", "celles",
-         "itu", "ini"}
-# Expressions where those words do not refer back: times ("this week") and French impersonal "il".
-_NOT_REFERRING = re.compile(
-    r"\b(?:this|that|last|next)\s+(?:week|month|year|morning|afternoon|evening|weekend|time)\b|"
-    r"\b(?:ce|cette|cet)\s+(?:semaine|mois|année|annee|matin|soir|week-end|weekend)\b|"
-    r"\b(?:hari|minggu|pekan|bulan|tahun|pagi|malam|saat)\s+ini\b|"
-    r"\bil\s+y\s+a\b|\bil\s+faut\b|-t-il\b|\bs['’]est-il\b|\best-ce\b|\bqu['’]est-ce\b", re.I)
-_NYA_WORDS = {"hanya", "punya", "tanya", "bertanya", "menanya", "bernyanyi", "nyanya"}
 _WORD = re.compile(r"[\w'’-]+", re.U)
-_INVERSION = re.compile(r"-(?:t-)?(?:il|elle|ils|elles|on)$")  # French "a-t-il", "dit-elle"
 
-_STOPWORDS = {
-    # English
-    "a", "an", "the", "and", "or", "but", "of", "in", "on", "at", "to", "for", "from", "by", "with", "about",
-    "is", "are", "was", "were", "be", "been", "do", "does", "did", "has", "have", "had", "will", "would",
-    "can", "could", "what", "which", "who", "whom", "whose", "why", "when", "where", "how", "that", "this",
-    "it", "its", "they", "their", "he", "she", "his", "her", "there", "so", "also", "say", "said", "says",
-    # French
-    "le", "la", "les", "un", "une", "des", "du", "de", "d'", "et", "ou", "mais", "en", "au", "aux", "dans",
-    "sur", "pour", "par", "avec", "est", "sont", "ont", "été", "que", "qui", "quoi", "quel", "quelle",
-    "quels", "quelles", "pourquoi", "comment", "quand", "où", "ce", "cette", "il", "elle", "ils", "elles",
-    "se", "s'est", "qu'a", "dit",
-    # Indonesian
-    "yang", "dan", "atau", "di", "ke", "dari", "untuk", "dengan", "pada", "dalam", "apa", "apakah",
-    "siapa", "mengapa", "kenapa", "bagaimana", "kapan", "mana", "di mana", "itu", "ini", "dia", "mereka",
-    "adalah", "akan", "sudah", "telah", "juga", "tentang",
-}
 
-REWRITE_PROMPT = """You rewrite the user's last question so that it can be understood without the conversation.
-Replace pronouns and references with what they refer to, using the earlier questions and answers.
-Keep the question's language. Do not answer it. Reply with the standalone question only, on one line."""
+@lru_cache(maxsize=1)
+def _cues() -> _Cues:
+    langs = list(languages.LANGUAGES.values())
+    prefixes = [lang.clitic_prefix for lang in langs if lang.clitic_prefix]
+    suffixes = [lang.clitic_suffix for lang in langs if lang.clitic_suffix]
+    return _Cues(
+        connective=languages.combined("connectives", r"^\W*(?:{})\b"),
+        strong=frozenset(languages.words_of(langs, "strong_pronouns")),
+        weak=frozenset(languages.words_of(langs, "weak_pronouns")),
+        # Expressions where those words do not refer back: times ("this week") and French impersonal "il".
+        not_referring=languages.combined("not_referring", "{}"),
+        suffixes=tuple(s for lang in langs for s in lang.pronoun_suffixes),
+        suffix_exceptions=frozenset(languages.words_of(langs, "suffix_exceptions")),
+        clitic_prefix=re.compile(f"^(?:{'|'.join(prefixes)})", re.I) if prefixes else None,
+        clitic_suffix=re.compile(f"(?:{'|'.join(suffixes)})$") if suffixes else None,
+        stopwords=languages.stopwords(),
+    )
+
+
+@dataclass(frozen=True)
+class _Cues:
+    """The follow-up cues of every language in ``rag.languages``, combined."""
+
+    connective: re.Pattern[str]
+    strong: frozenset[str]
+    weak: frozenset[str]
+    not_referring: re.Pattern[str]
+    suffixes: tuple[str, ...]
+    suffix_exceptions: frozenset[str]
+    clitic_prefix: re.Pattern[str] | None
+    clitic_suffix: re.Pattern[str] | None
+    stopwords: frozenset[str]
+
+    def suffixed(self, word: str) -> bool:
+        """A word whose ending is a pronoun ("rumahnya": his house)."""
+        return any(word.endswith(s) and len(word) > len(s) + 1 and word not in self.suffix_exceptions
+                   for s in self.suffixes)
+
 
 _MAX_CHARS = 300
 
@@ -84,25 +86,29 @@ def refers_back(question: str) -> bool:
     q = question.strip()
     if not q:
         return False
-    if _CONNECTIVE.match(q):
+    cues = _cues()
+    if cues.connective.match(q):
         return True
-    words = [w.lower().strip("'’-") for w in _WORD.findall(_NOT_REFERRING.sub(" ", q))]
-    if any(w in _STRONG for w in words):
+    words = [w.lower().strip("'’-") for w in _WORD.findall(cues.not_referring.sub(" ", q))]
+    if any(w in cues.strong for w in words):
         return True
     named = _has_name(q)
-    if not named and any(w in _WEAK or (w.endswith("nya") and len(w) > 4 and w not in _NYA_WORDS)
-                         for w in words):
+    if not named and any(w in cues.weak or cues.suffixed(w) for w in words):
         return True
     return not named and len(_WORD.findall(q)) <= 4
 
 
 def key_terms(question: str, limit: int = 8) -> list[str]:
-    """The question's content words in their order (function words of en/fr/id dropped)."""
+    """The question's content words in their order (function words of every language dropped)."""
+    cues = _cues()
     out: list[str] = []
     for w in _WORD.findall(question):
-        w = re.sub(r"^(?:[ldjnsc]|qu)['’]", "", w.strip("'’-"), flags=re.I)  # French elision: l'Iran → Iran
+        w = w.strip("'’-")
+        if cues.clitic_prefix is not None:
+            w = cues.clitic_prefix.sub("", w)  # French elision: l'Iran → Iran
         low = w.lower()
-        if len(w) < 2 or low in _STOPWORDS or _INVERSION.search(low) or w in out:
+        if (len(w) < 2 or low in cues.stopwords or w in out
+                or (cues.clitic_suffix is not None and cues.clitic_suffix.search(low))):
             continue
         out.append(w)
     return out[:limit]
@@ -110,7 +116,7 @@ def key_terms(question: str, limit: int = 8) -> list[str]:
 
 def strip_connective(question: str) -> str:
     """The question without its leading connective ("and what did …" → "What did …")."""
-    q = _CONNECTIVE.sub("", question.strip(), count=1).strip(" ,;:—-")
+    q = _cues().connective.sub("", question.strip(), count=1).strip(" ,;:—-")
     return (q[:1].upper() + q[1:]) if q else question.strip()
 
 
@@ -133,8 +139,7 @@ def llm_rewrite(question: str, history: Sequence[Turn], model: BaseChatModel) ->
     for q, a in list(history)[-2:]:
         lines += [f"Q: {q}", f"A: {a[:400]}"]
     messages = [SystemMessage(REWRITE_PROMPT),
-                HumanMessage("Conversation:\n" + "\n".join(lines) + f"\n\nLast question: {question}\n"
-                             "Standalone question:")]
+                HumanMessage(REWRITE_USER.format(conversation="\n".join(lines), question=question))]
     pieces: list[str] = []
     # Streamed and cut short: a rewrite is one line, and the model must not be left writing an answer.
     for chunk in model.stream(messages, stop=["\n\n"]):

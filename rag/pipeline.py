@@ -1,32 +1,37 @@
 """The one pipeline the UI, the CLI and the evaluation share: question → passages → cited answer.
 
-``stream`` yields events as they happen (passages first, then answer text, then the final Answer)
-so the UI can show sources before the answer is written; ``ask`` is the same run collected.
+``Pipeline`` is assembled from parts passed in (embedder, store, retriever with its channels and
+gate, answerers, an optional verifier); ``rag.factory.build_pipeline`` builds the default assembly
+from ``Settings``. ``stream`` yields events as they happen (passages first, then answer text, then the
+final Answer) so the UI can show sources before the answer is written; ``ask`` is the same run
+collected. ``AnsweringPipeline`` is the interface every pipeline offers (the evaluation's naive peer
+too), so callers never branch on which one they hold.
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, replace
-from typing import Iterator, Sequence, Union
+from typing import Callable, Iterator, Protocol, Sequence, Union
 
 from langchain_core.language_models.chat_models import BaseChatModel
 
 from rag.citations import resolve
-from rag.conversation import Turn, rewrite_followup
-from rag.embedding import get_embedder
-from rag.generation import (abstain_message, build_messages, extractive_answer, focus_passages,
-                            is_not_covered, out_of_window_message, PassageSentences, question_language,
-                            stream_answer)
-from rag.retrieval import Filters, is_lookup, Retriever, relevant
+from rag.conversation import Turn
+from rag.embedding import Embedder
+from rag.generation import (abstain_message, Answerer, is_not_covered, out_of_window_message,
+                            PassageSentences)
+from rag.question import analyse
+from rag.retrieval import Retriever
 from rag.settings import Settings
 from rag.store import ChunkStore
-from rag.types import Answer, Hit
+from rag.types import Answer, Filters, Hit, Query
+from rag.verification import Verifier
 
 
 @dataclass(frozen=True)
 class Retrieved:
-    """Retrieval finished: these passages will be numbered [1]..[n] for the LLM."""
+    """Retrieval finished: these passages will be numbered [1]..[n] for the answerer."""
 
     hits: tuple[Hit, ...]
     seconds: float
@@ -36,7 +41,7 @@ class Retrieved:
 
 @dataclass(frozen=True)
 class Token:
-    """A piece of answer text as the LLM writes it."""
+    """A piece of answer text as the answerer writes it."""
 
     text: str
 
@@ -51,41 +56,94 @@ class Done:
 Event = Union[Retrieved, Token, Done]
 
 
-class Pipeline:
-    """Retrieval and answering over one index, with the configured LLM.
+class AnsweringPipeline(Protocol):
+    """What every pipeline offers its callers (UI, CLI, evaluation)."""
 
-    ``chat_model`` may be given (tests pass a fake one); otherwise it is built from settings on first
-    use, so an extractive-only or retrieval-only user never loads an LLM.
+    settings: Settings
+    #: Short name for reports ("project", "naive").
+    name: str
+    #: Whether answers number and cite their passages (citation metrics apply).
+    cites: bool
+
+    def stream(self, question: str, filters: Filters | None = None,
+               history: Sequence[Turn] = ()) -> Iterator[Event]:
+        """Answer ``question``: Retrieved, then Token pieces, then Done."""
+        ...
+
+    def ranking(self, question: str, filters: Filters | None, depth: int) -> list[Hit]:
+        """The retrieval ranking, deep enough to hold ``depth`` distinct articles when the index has
+        them; its head is what ``stream`` would retrieve."""
+        ...
+
+    def context(self, ranking: Sequence[Hit]) -> list[Hit]:
+        """The passages of ``ranking`` the answerer would be given."""
+        ...
+
+    def reads(self, hit: Hit) -> str:
+        """A passage as the answerer reads it (e.g. with its headline)."""
+        ...
+
+    def describe_answerer(self) -> str:
+        """A one-line human description of what writes the answers."""
+        ...
+
+
+class Pipeline:
+    """Retrieval and answering over one index, from parts passed in.
+
+    ``answerer`` writes answers; ``lookup_answerer`` replies to a pasted statement (the reader wants
+    the sentences that match it, not a synthesis); ``rewriter`` returns the chat model that rewrites
+    follow-ups (None: deterministic rewriting); ``verifier``, when given, must accept each citation the
+    repair adds.
     """
 
-    def __init__(self, settings: Settings, chat_model: BaseChatModel | None = None) -> None:
+    name = "project"
+    cites = True
+
+    def __init__(self, settings: Settings, *, embedder: Embedder, store: ChunkStore, retriever: Retriever,
+                 answerer: Answerer, lookup_answerer: Answerer,
+                 rewriter: Callable[[], BaseChatModel] | None = None,
+                 verifier: Verifier | None = None) -> None:
         self.settings = settings
-        self.embedder = get_embedder(settings.embedder)
-        self.store = ChunkStore(settings, self.embedder.name, self.embedder.dim)
-        self.retriever = Retriever(self.store, self.embedder, settings)
-        self._chat_model = chat_model
-        self._injected_model = chat_model is not None
+        self.embedder = embedder
+        self.store = store
+        self.retriever = retriever
+        self.answerer = answerer
+        self.lookup_answerer = lookup_answerer
+        self.rewriter = rewriter
+        self.verifier = verifier
 
     @property
     def llm_name(self) -> str:
-        """What answers: 'extractive', or a description of the chat model."""
-        if self.settings.llm == "extractive":
-            return "extractive (no LLM)"
-        from rag.llm import describe_llm
+        """What answers: 'extractive (no LLM)', or a description of the chat model."""
+        return self.answerer.label
 
-        return type(self._chat_model).__name__ if self._injected_model else describe_llm(self.settings)
+    def describe_answerer(self) -> str:
+        return self.answerer.label
 
-    def chat_model(self) -> BaseChatModel:
-        """The chat model, loaded once (the local GGUF takes a few seconds)."""
-        if self._chat_model is None:
-            from rag.llm import make_chat_model
+    def load(self) -> None:
+        """Load the answerer's chat model now (the UI does, before it starts serving)."""
+        self.answerer.load()
 
-            self._chat_model = make_chat_model(self.settings)
-        return self._chat_model
+    def analyse(self, question: str, filters: Filters | None = None, history: Sequence[Turn] = ()) -> Query:
+        """The question read once (rewritten when it is a follow-up of ``history``)."""
+        as_of = filters.as_of if filters else None
+        return analyse(question, as_of, history, self.rewriter, self.settings.max_names)
 
     def retrieve(self, question: str, filters: Filters | None = None) -> list[Hit]:
-        """The passages that would be given to the LLM, best first."""
-        return self.retriever.search(question, filters)
+        """The passages the retriever finds for ``question``, best first (before the relevance gate)."""
+        return self.retriever.find(self.analyse(question, filters), filters).hits
+
+    def ranking(self, question: str, filters: Filters | None, depth: int) -> list[Hit]:
+        # Same retriever, deeper: its first top_k passages are exactly what the pipeline retrieves.
+        top_k = min(50, depth * self.settings.per_article)
+        return self.retriever.find(self.analyse(question, filters), filters, top_k=top_k).hits
+
+    def context(self, ranking: Sequence[Hit]) -> list[Hit]:
+        return self.retriever.gate(ranking[:self.settings.top_k])
+
+    def reads(self, hit: Hit) -> str:
+        return f"{hit.title}\n{hit.text}"
 
     def stream(self, question: str, filters: Filters | None = None,
                history: Sequence[Turn] = ()) -> Iterator[Event]:
@@ -94,71 +152,76 @@ class Pipeline:
         ``history`` holds the conversation's earlier (question, answer) turns: a follow-up that refers
         back to them ("and what did the G7 say?") is rewritten into a standalone question first.
         """
-        question = question.strip()
         t0 = time.perf_counter()
-        # Extractive mode has no LLM: follow-ups are then rewritten deterministically.
-        rewriter = None if self.settings.llm == "extractive" else self.chat_model
-        rewritten = rewrite_followup(question, history, rewriter) if history else None
+        query = self.analyse(question, filters, history)
         tr = time.perf_counter()
-        asked = rewritten or question
-        language = question_language(asked)
-        found = self.retriever.find(asked, filters)
-        hits = relevant(found.hits, self.settings.min_relevance, self.settings.relevance_margin)
+        found = self.retriever.find(query, filters)
+        hits = self.retriever.gate(found.hits)
         t1 = time.perf_counter()
-        yield Retrieved(tuple(hits), t1 - tr, rewritten)
+        yield Retrieved(tuple(hits), t1 - tr, query.rewritten)
         timings = {"retrieval": t1 - tr, **({"rewrite": tr - t0} if history else {})}
-        base = Answer(question=question, text="", hits=tuple(hits), language=language, llm=self.settings.llm,
-                      rewritten_question=rewritten)
+        base = Answer(question=query.text, text="", hits=tuple(hits), language=query.language,
+                      llm=self.answerer.name, rewritten_question=query.rewritten)
 
         decline = None
         if found.outside_window and found.window:
             # Listed for the reader, never answered from: last month's story is not this week's news.
             w = found.window
-            decline = out_of_window_message(language, w.start, w.end, w.phrase, hits)
+            decline = out_of_window_message(query.language, w.start, w.end, w.phrase, hits)
         elif not hits:
-            decline = abstain_message(language)
+            decline = abstain_message(query.language)
         if decline is not None:
             yield Token(decline)
             timings.update(generation=0.0, total=time.perf_counter() - t0)
             yield Done(replace(base, text=decline, abstained=True, timings=timings))
             return
 
-        sentences = PassageSentences(hits, self.embedder)
-        scored = sentences.scored(asked)
+        sentences = PassageSentences(hits, self.embedder, self.settings.passage_sentences)
         # A pasted sentence asks where it comes from, not something to answer: the sentences that match
         # it, quoted and cited, are the reply (a small LLM tends to decline or paraphrase a statement).
-        if self.settings.llm == "extractive" or is_lookup(asked):
-            raw = extractive_answer(scored)
-            base = replace(base, llm="extractive")  # what wrote it: no LLM ran
-            yield Token(raw)
-        else:
-            focused = focus_passages(hits, scored, self.settings.focus_sentences)
-            messages = build_messages(asked, hits, language, focused)
-            pieces: list[str] = []
-            first_token = None
-            for piece in stream_answer(self.chat_model(), messages):
-                if first_token is None:
-                    first_token = time.perf_counter() - t1
-                pieces.append(piece)
-                yield Token(piece)
-            raw = "".join(pieces)
+        answerer = self.lookup_answerer if query.is_lookup else self.answerer
+        base = replace(base, llm=answerer.name)  # what wrote it
+        pieces: list[str] = []
+        first_token = None
+        for piece in answerer.stream(query, hits, sentences):
+            if first_token is None:
+                first_token = time.perf_counter() - t1
+            pieces.append(piece)
+            yield Token(piece)
+        raw = "".join(pieces)
+        if answerer.uses_llm:
             timings["first_token"] = first_token or 0.0
         t2 = time.perf_counter()
         timings.update(generation=t2 - t1, total=t2 - t0)
 
         if is_not_covered(raw) or not raw.strip():
-            yield Done(replace(base, text=abstain_message(language), abstained=True, timings=timings))
+            yield Done(replace(base, text=abstain_message(query.language), abstained=True, timings=timings))
             return
+
         def support(claim: str) -> tuple[int, float] | None:
             best = sentences.support(claim)
             return (best.n, best.score) if best else None
 
-        text, citations = resolve(raw, hits, support=support)
+        accept = None
+        if self.verifier is not None:
+            verifier = self.verifier
+
+            def accept(claim: str, n: int) -> bool:
+                return verifier.verify(claim, [hits[n - 1].text]).supported
+
+        text, citations = resolve(raw, hits, support=support, overlap=self.settings.repair_overlap,
+                                  similarity=self.settings.repair_similarity, accept=accept)
         yield Done(replace(base, text=text, citations=citations, timings=timings))
 
     def ask(self, question: str, filters: Filters | None = None, history: Sequence[Turn] = ()) -> Answer:
         """Answer ``question`` in one call (the streamed run, collected)."""
-        for event in self.stream(question, filters, history):
-            if isinstance(event, Done):
-                return event.answer
-        raise RuntimeError("pipeline ended without an answer")  # unreachable: stream always ends with Done
+        return collect(self, question, filters, history)
+
+
+def collect(pipeline: AnsweringPipeline, question: str, filters: Filters | None = None,
+            history: Sequence[Turn] = ()) -> Answer:
+    """Run ``pipeline.stream`` to its end and return the final Answer."""
+    for event in pipeline.stream(question, filters, history):
+        if isinstance(event, Done):
+            return event.answer
+    raise RuntimeError("pipeline ended without an answer")  # unreachable: stream always ends with Done

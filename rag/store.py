@@ -61,8 +61,8 @@ def _client(settings: Settings, create: bool) -> Any:
     return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
 
 
-def _hit(cid: str, doc: str | None, meta: Any, score: float) -> Hit:
-    return Hit(chunk_id=cid, article_id=str(meta["article_id"]), text=doc or "", score=score,
+def _hit(cid: str, doc: str | None, meta: Any, similarity: float) -> Hit:
+    return Hit(chunk_id=cid, article_id=str(meta["article_id"]), text=doc or "", similarity=similarity,
                title=str(meta.get("title", "")), source=meta.get("source"), published=meta.get("published"),
                language=meta.get("language"), url=meta.get("url"), position=int(meta.get("position", 0)))
 
@@ -190,7 +190,7 @@ class ChunkStore:
     def query(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None,
               contains: Sequence[str] = ()) -> list[Hit]:
         """The ``k`` nearest chunks to ``vector`` among those matching ``where`` (and containing one of
-        the ``contains`` strings, case-sensitive, when given); score = cosine similarity."""
+        the ``contains`` strings, case-sensitive, when given); ``similarity`` = cosine."""
         n = self.count()
         if n == 0:
             return []

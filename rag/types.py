@@ -1,4 +1,4 @@
-"""The frozen records that cross module boundaries: Article, Chunk, Hit, Citation, Answer.
+"""The frozen records that cross module boundaries: Article, Chunk, Filters, Query, Hit, Citation, Answer.
 
 Nothing from LangChain, Chroma or tiktoken appears here; each stage adapts its library to these.
 """
@@ -67,13 +67,66 @@ class Chunk:
 
 
 @dataclass(frozen=True)
+class Filters:
+    """What the user restricts retrieval to. Dates are ``YYYY-MM-DD``; ``as_of`` is "today" for the
+    question (articles published after it are excluded, and "this week" is relative to it)."""
+
+    date_from: str | None = None
+    date_to: str | None = None
+    sources: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    as_of: str | None = None
+
+
+@dataclass(frozen=True)
+class Window:
+    """Publication dates a relative expression in the question points to, inclusive; ``phrase`` is the
+    expression as the question wrote it ("this week")."""
+
+    start: str
+    end: str
+    phrase: str
+
+
+@dataclass(frozen=True)
+class Query:
+    """A question as the pipeline understood it, analysed once (``rag.question.analyse``); every later
+    stage reads this record instead of re-parsing the text.
+
+    ``text`` is what was asked; ``searched`` what is searched and answered (the standalone rewrite of a
+    follow-up, else ``text``). ``is_question`` tells a question or request from a pasted statement;
+    ``names`` are the proper names and numbers that must appear verbatim; ``window`` the period a
+    relative date points to ("this week", relative to the filters' ``as_of``).
+    """
+
+    text: str
+    searched: str
+    language: str
+    is_question: bool
+    names: tuple[str, ...] = ()
+    window: Window | None = None
+    rewritten: str | None = None
+
+    @property
+    def is_lookup(self) -> bool:
+        """A pasted sentence rather than a question or a few keywords: the reader wants its source."""
+        return not self.is_question and len(self.searched.split()) >= 8
+
+
+@dataclass(frozen=True)
 class Hit:
-    """A retrieved passage with its article's metadata and its retrieval score (higher is better)."""
+    """A retrieved passage with its article's metadata and two scores (higher is better for both).
+
+    ``similarity`` is the dense cosine between question and passage, whatever channel found it.
+    ``relevance`` is what the relevance gate and abstention compare with ``Settings.min_relevance``:
+    equal to ``similarity`` unless a reranker rescored the passage, in which case the gate uses the
+    reranker's own calibrated threshold (``Reranker.min_relevance``).
+    """
 
     chunk_id: str
     article_id: str
     text: str
-    score: float
+    similarity: float
     title: str
     source: str | None = None
     published: str | None = None
@@ -82,6 +135,28 @@ class Hit:
     position: int = 0
     #: Outlets that carried a near-identical copy of this passage (syndicated wire stories).
     also_in: tuple[str, ...] = ()
+    #: The gate's score; None means "the similarity" (see the class docstring).
+    relevance: float | None = None
+
+    @property
+    def gate_score(self) -> float:
+        """The score the relevance gate reads: ``relevance`` when a stage set one, else ``similarity``."""
+        return self.similarity if self.relevance is None else self.relevance
+
+
+def outlet(item: "Hit | Citation") -> str:
+    """The outlet's name, or "unknown outlet"."""
+    return item.source or "unknown outlet"
+
+
+def day(published: str | None) -> str:
+    """``YYYY-MM-DD`` of a publication date, or "undated"."""
+    return (published or "undated")[:10]
+
+
+def passage_label(n: int, item: "Hit | Citation") -> str:
+    """``[n] outlet — date — headline``: how a passage is introduced to the LLM, the CLI and copied answers."""
+    return f"[{n}] {outlet(item)} — {day(item.published)} — {item.title}"
 
 
 @dataclass(frozen=True)
@@ -141,7 +216,8 @@ class Answer:
             "rewritten_question": self.rewritten_question,
             "citations": [c.to_dict() for c in self.citations],
             "retrieved": self.retrieved,
-            "passages": [{"n": i, "chunk_id": h.chunk_id, "article_id": h.article_id, "score": round(h.score, 4),
+            "passages": [{"n": i, "chunk_id": h.chunk_id, "article_id": h.article_id,
+                          "score": round(h.similarity, 4), "relevance": round(h.gate_score, 4),
                           "title": h.title, "source": h.source, "published": h.published, "url": h.url}
                          for i, h in enumerate(self.hits, 1)],
             "timings": {k: round(v, 4) for k, v in self.timings.items()},

@@ -24,9 +24,10 @@ from rag.chunking import chunk_article  # noqa: E402
 from rag.embedding import get_embedder  # noqa: E402
 from rag.indexer import chunk_size, embedding_text, reindex  # noqa: E402
 from rag.ingest import load_articles  # noqa: E402
-from rag.pipeline import Pipeline  # noqa: E402
-from rag.retrieval import Filters  # noqa: E402
+from rag.backends import LLM_BACKENDS  # noqa: E402
+from rag.factory import build_pipeline  # noqa: E402
 from rag.settings import Settings  # noqa: E402
+from rag.types import Filters  # noqa: E402
 
 
 def pct(values: list[float], q: float) -> float:
@@ -40,7 +41,7 @@ def main() -> int:
     ap.add_argument("--questions", type=Path)
     ap.add_argument("--limit", type=int, help="index only the first N articles")
     ap.add_argument("--index-dir", type=Path, help="reuse/keep this index (default: a temp dir, built fresh)")
-    ap.add_argument("--llm", default="extractive", choices=["local", "openai", "extractive"])
+    ap.add_argument("--llm", default="extractive", choices=LLM_BACKENDS)
     ap.add_argument("--questions-limit", type=int, default=10)
     ap.add_argument("--baseline-chunks", type=int, default=100, help="chunks embedded for the baseline")
     args = ap.parse_args()
@@ -77,10 +78,10 @@ def main() -> int:
     if args.questions:
         questions = [json.loads(line) for line in args.questions.read_text().splitlines() if line.strip()]
         questions = questions[:args.questions_limit]
-        pipeline = Pipeline(settings)
-        if args.llm != "extractive":
+        pipeline = build_pipeline(settings)
+        if pipeline.answerer.uses_llm:
             t = time.perf_counter()
-            pipeline.chat_model()
+            pipeline.load()
             print(f"LLM load: {time.perf_counter() - t:.1f} s ({pipeline.llm_name})")
         stages: dict[str, list[float]] = {}
         abstained = 0

@@ -13,7 +13,7 @@ from typing import Iterator
 import pytest
 
 from rag.indexer import reindex
-from rag.pipeline import Pipeline
+from rag.factory import build_pipeline
 from rag.settings import Settings
 
 CHROMA = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
@@ -51,7 +51,7 @@ def test_index_and_answer_through_a_chroma_server(chroma_port: int, archive_dir:
     assert reindex(settings, [archive_dir]).unchanged == 5
     # Nothing was written locally: the chunks live in the server.
     assert not (tmp_path / "local-side" / "chroma.sqlite3").exists()
-    answer = Pipeline(settings).ask("Why did Iran attack Israel?")
+    answer = build_pipeline(settings).ask("Why did Iran attack Israel?")
     assert not answer.abstained and answer.citations[0].title.startswith("Joe Biden")
 
 

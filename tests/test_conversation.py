@@ -10,8 +10,9 @@ import pytest
 
 from rag.conversation import deterministic_rewrite, key_terms, refers_back, rewrite_followup
 from rag.feedback import FeedbackStore
-from rag.pipeline import Pipeline, Retrieved
-from rag.retrieval import Filters
+from rag.factory import build_pipeline
+from rag.pipeline import Retrieved
+from rag.types import Filters
 from rag.settings import Settings
 from rag.types import Answer
 
@@ -89,7 +90,7 @@ def test_llm_rewrite_uses_a_short_prompt_and_falls_back() -> None:
 
 
 def test_pipeline_answers_a_follow_up_in_context(index_settings: Settings) -> None:
-    pipeline = Pipeline(index_settings)
+    pipeline = build_pipeline(index_settings)
     first = pipeline.ask("Why did Iran attack Israel?")
     alone = pipeline.ask("and what did the G7 say?")
     assert alone.rewritten_question is None

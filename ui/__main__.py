@@ -10,6 +10,7 @@ from typing import Sequence
 
 from pydantic import ValidationError
 
+from rag.cli import add_llm_flag
 from rag.errors import NewsragError
 
 
@@ -17,7 +18,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Start the chat UI (bound to 127.0.0.1 unless --host says otherwise)."""
     parser = argparse.ArgumentParser(prog="python -m ui", description="The newsrag chat UI.")
     parser.add_argument("--index-dir", type=Path)
-    parser.add_argument("--llm", choices=["local", "openai", "extractive"])
+    add_llm_flag(parser)
     parser.add_argument("--embedder")
     parser.add_argument("--host", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port (default 7860)")
@@ -25,7 +26,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Gradio phones home for analytics and version checks; this machine (and many newsrooms) is offline.
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     from rag.cli import settings_from
-    from rag.pipeline import Pipeline
+    from rag.factory import build_pipeline
     from ui.app import is_loopback, launch, login_for
 
     try:
@@ -33,10 +34,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not is_loopback(settings.host) and login_for(settings, settings.host) is None:
             print(f"warning: serving on {settings.host} without a login; set NEWSRAG_AUTH_USER and "
                   "NEWSRAG_AUTH_PASSWORD to require one", file=sys.stderr)
-        pipeline = Pipeline(settings)
-        if settings.llm != "extractive":
+        pipeline = build_pipeline(settings)
+        if pipeline.answerer.uses_llm:
             print(f"loading {pipeline.llm_name} …", file=sys.stderr)
-            pipeline.chat_model()
+            pipeline.load()
         print(f"newsrag chat on http://{settings.host}:{settings.port}", file=sys.stderr)
         launch(pipeline, settings.host, settings.port)
     except (NewsragError, ValidationError) as exc:

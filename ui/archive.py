@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+from rag import languages
 from rag.errors import NewsragError
 from rag.indexer import ReindexReport, reindex
 from rag.pipeline import Pipeline
@@ -24,8 +25,6 @@ from ui.render import esc
 #: Shown next to the upload box: what the re-index script reads.
 FORMATS = ".jsonl, .json (JSON Feed), .txt, .md, .html, .xml / .rss / .atom"
 
-_QUESTION = {"en": "What do the articles say about “{}”?", "fr": "Que disent les articles sur « {} » ?",
-             "id": "Apa isi berita tentang “{}”?"}
 _EXAMPLE_SAMPLE = 300
 
 
@@ -49,6 +48,14 @@ def _safe_name(name: str) -> str:
 
 def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+
+
+def _example(language: str, title: str) -> str:
+    """An example question about a headline, in the headline's language ("headline?" when the language
+    has no module in ``rag.languages``)."""
+    if not languages.has_replies(language):
+        return f"{title}?"
+    return languages.reply(language, "example_question").format(title)
 
 
 class Archive:
@@ -106,7 +113,7 @@ class Archive:
             if m.get("language") not in {p.get("language") for p in picked}:
                 picked.append(m)
         picked += [m for m in ranked if m not in picked]
-        return [_QUESTION.get(str(m.get("language")), "{}?").format(m["title"]) for m in picked[:limit]]
+        return [_example(str(m.get("language")), str(m["title"])) for m in picked[:limit]]
 
     def _sample_metadata(self, limit: int) -> list[dict[str, Any]]:
         try:

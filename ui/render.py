@@ -12,7 +12,7 @@ import html
 import re
 from typing import Iterable, Sequence
 
-from rag.types import Answer, Hit
+from rag.types import Answer, day, Hit, outlet, passage_label
 
 _MARKER = re.compile(r"\[(\d{1,2})\]")
 
@@ -76,10 +76,6 @@ def card_id(turn: int, n: int) -> str:
     return f"src-{turn}-{n}"
 
 
-def _date(published: str | None) -> str:
-    return (published or "undated")[:10]
-
-
 def _highlight(text: str, sentences: Iterable[str]) -> str:
     """The passage escaped, with each supporting sentence wrapped in <mark>."""
     spans: list[tuple[int, int]] = []
@@ -109,8 +105,8 @@ def source_cards(turn: int, hits: Sequence[Hit], cited: Iterable[int] = (),
         title = esc(h.title or "(untitled)")
         head = (f'<a class="src-title" href="{esc(url)}" target="_blank" rel="noopener noreferrer">{title}</a>'
                 if url else f'<span class="src-title">{title}</span>')
-        meta = " · ".join([esc(h.source or "unknown outlet"), esc(_date(h.published)), esc(h.language or "?"),
-                           f"similarity {h.score:.2f}"])
+        meta = " · ".join([esc(outlet(h)), esc(day(h.published)), esc(h.language or "?"),
+                           f"similarity {h.similarity:.2f}"])
         also = f'<div class="also">also in: {esc(", ".join(h.also_in))}</div>' if h.also_in else ""
         cls = "src-card cited" if n in cited else "src-card"
         cards.append(f'<div class="{cls}" id="{card_id(turn, n)}" data-n="{n}"><div class="src-head">'
@@ -168,7 +164,7 @@ def answer_html(turn: int, answer: Answer, note: str = "") -> str:
             title = esc(c.title or "(untitled)")
             title = f'<a href="{esc(url)}" target="_blank" rel="noopener noreferrer">{title}</a>' if url else title
             items.append(f'<li><a class="cite" href="#{card_id(turn, c.n)}">[{c.n}]</a> '
-                         f'{esc(c.source or "unknown outlet")}, {esc(_date(c.published))}: {title}</li>')
+                         f'{esc(outlet(c))}, {esc(day(c.published))}: {title}</li>')
         refs = f'<div class="answer-refs"><ol>{"".join(items)}</ol></div>'
     return f'{rewritten_note(answer.rewritten_question)}<div class="answer-text">{body}</div>{extra}{refs}'
 
@@ -182,8 +178,7 @@ def plain_text(answer: Answer) -> str:
     if answer.citations:
         lines += ["", "References:"]
         for c in answer.citations:
-            lines.append(f"[{c.n}] {c.source or 'unknown outlet'}, {_date(c.published)}: {c.title}"
-                         + (f" <{c.url}>" if safe_url(c.url) else ""))
+            lines.append(passage_label(c.n, c) + (f" <{c.url}>" if safe_url(c.url) else ""))
     return "\n".join(lines)
 
 

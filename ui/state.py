@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Sequence
 
-from rag.retrieval import Filters
-from rag.types import Answer, Hit
+from rag.types import Answer, Filters, Hit
 
 #: Earlier turns given to the pipeline to understand a follow-up question.
 HISTORY_TURNS = 3

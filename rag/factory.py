@@ -1,0 +1,97 @@
+"""The default assembly: every part of the pipeline built from ``Settings`` in one place.
+
+``build_pipeline(settings)`` is what the UI, the CLI, the scripts and the evaluation call. Each
+builder takes the parts it depends on, so a caller (a test, a benchmark, a new deployment) can pass
+its own embedder, store, chat model, reranker or verifier and get the rest built as usual.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from langchain_core.language_models.chat_models import BaseChatModel
+
+from rag.embedding import Embedder, get_embedder
+from rag.generation import Answerer, ExtractiveAnswerer, LLMAnswerer
+from rag.lexical import LexicalIndex
+from rag.pipeline import Pipeline
+from rag.retrieval import Channel, DenseChannel, Gate, LexicalChannel, NameChannel, Reranker, Retriever
+from rag.settings import Settings
+from rag.store import ChunkStore
+from rag.verification import Verifier
+
+
+class LazyChatModel:
+    """The configured chat model, built on first call and then kept (the local GGUF takes seconds to
+    load, and an extractive-only or retrieval-only user never needs it)."""
+
+    def __init__(self, settings: Settings, model: BaseChatModel | None = None) -> None:
+        self.settings = settings
+        self._model = model
+        self._given = model is not None
+        self._lock = threading.Lock()
+
+    def __call__(self) -> BaseChatModel:
+        if self._model is None:
+            with self._lock:
+                if self._model is None:
+                    from rag.llm import make_chat_model
+
+                    self._model = make_chat_model(self.settings)
+        return self._model
+
+    def describe(self) -> str:
+        """The model's class name when one was given (tests), else the configured backend's label."""
+        if self._given:
+            return type(self._model).__name__
+        from rag.llm import describe_llm
+
+        return describe_llm(self.settings)
+
+
+def build_channels(settings: Settings, store: ChunkStore) -> list[Channel]:
+    """Dense search, the exact-name channel, and BM25 when ``lexical_k`` > 0."""
+    channels: list[Channel] = [DenseChannel(store, settings.fetch_k)]
+    if settings.max_names:
+        channels.append(NameChannel(store, settings.name_k or max(10, settings.fetch_k // 2)))
+    if settings.lexical_k:
+        channels.append(LexicalChannel(store, LexicalIndex(store), settings.lexical_k, settings.lexical_weight))
+    return channels
+
+
+def build_retriever(settings: Settings, store: ChunkStore, embedder: Embedder,
+                    reranker: Reranker | None = None) -> Retriever:
+    """The retriever over ``store``; with a reranker, the gate uses the reranker's calibrated threshold."""
+    gate = (Gate(reranker.min_relevance, reranker.margin) if reranker is not None
+            else Gate(settings.min_relevance, settings.relevance_margin))
+    return Retriever(embedder, build_channels(settings, store), gate, top_k=settings.top_k,
+                     per_article=settings.per_article, rrf_k=settings.rrf_k,
+                     syndication_overlap=settings.syndication_overlap, reranker=reranker)
+
+
+def build_answerer(settings: Settings, chat_model: BaseChatModel | None = None) -> tuple[Answerer, LazyChatModel | None]:
+    """The answerer ``settings.llm`` names, and the chat model it writes with (None for extractive)."""
+    if settings.llm == "extractive":
+        return extractive_answerer(settings), None
+    model = LazyChatModel(settings, chat_model)
+    return LLMAnswerer(settings.llm, model, model.describe(), settings.focus_sentences), model
+
+
+def extractive_answerer(settings: Settings) -> ExtractiveAnswerer:
+    """The no-LLM answerer with the configured sizes."""
+    return ExtractiveAnswerer(settings.extractive_sentences, settings.extractive_passages)
+
+
+def build_pipeline(settings: Settings, chat_model: BaseChatModel | None = None, *,
+                   embedder: Embedder | None = None, store: ChunkStore | None = None,
+                   reranker: Reranker | None = None, verifier: Verifier | None = None) -> Pipeline:
+    """The default pipeline over ``settings.index_dir`` (or the Chroma server), with any part given
+    used instead of the one settings would build. ``chat_model`` replaces the configured LLM (tests
+    pass a fake one); it is otherwise loaded on first use."""
+    embedder = embedder or get_embedder(settings.embedder)
+    store = store or ChunkStore(settings, embedder.name, embedder.dim)
+    answerer, model = build_answerer(settings, chat_model)
+    return Pipeline(settings, embedder=embedder, store=store,
+                    retriever=build_retriever(settings, store, embedder, reranker),
+                    answerer=answerer, lookup_answerer=extractive_answerer(settings),
+                    rewriter=model, verifier=verifier)

@@ -1,0 +1,115 @@
+"""Everything the code knows about a human language, one module per language (``en.py``, ``fr.py`` …).
+
+Each module in this package defines ``LANGUAGE = Language(...)``; modules are discovered at import,
+so adding a language is adding one file. The rest of the code never names a language's words: it
+reads the combined tables built here (stopwords of all languages, question words, relative-date
+phrases, follow-up cues) or one language's replies through ``reply``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import re
+from functools import lru_cache
+from typing import Iterable
+
+from rag.languages.base import DATE_SPANS, Language
+
+__all__ = ["Language", "LANGUAGES", "DATE_SPANS", "language_name", "reply", "stopwords", "not_names",
+           "combined", "relative_date_patterns"]
+
+
+def _discover() -> dict[str, Language]:
+    found: dict[str, Language] = {}
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if info.name == "base" or info.name.startswith("_"):
+            continue
+        lang = getattr(importlib.import_module(f"{__name__}.{info.name}"), "LANGUAGE", None)
+        if isinstance(lang, Language):
+            found[lang.code] = lang
+    # English first: it is the fallback reply language, and pattern order follows this dict's order.
+    return dict(sorted(found.items(), key=lambda kv: (kv[0] != "en", kv[1].order, kv[0])))
+
+
+#: Languages with a module here, English first: code → Language.
+LANGUAGES: dict[str, Language] = _discover()
+
+#: Names of languages the answering LLM can be asked to write in, beyond those with a module here
+#: (the question's language is detected among these).
+EXTRA_NAMES = {"de": "German", "es": "Spanish", "it": "Italian", "pt": "Portuguese", "nl": "Dutch",
+               "ms": "Malay", "ar": "Arabic", "ru": "Russian", "zh": "Chinese", "ja": "Japanese",
+               "tr": "Turkish", "pl": "Polish"}
+
+
+def language_names() -> dict[str, str]:
+    """Code → English name of every language a question may be detected as."""
+    return {**{code: lang.name for code, lang in LANGUAGES.items()},
+            **{c: n for c, n in EXTRA_NAMES.items() if c not in LANGUAGES}}
+
+
+def language_name(code: str) -> str | None:
+    """The English name of a language code ("fr" → "French"), None when unknown."""
+    return language_names().get(code)
+
+
+def reply(code: str, key: str) -> str:
+    """One of the fixed replies (``Language.replies``) in ``code``'s language, English when that language
+    has no module or lacks the reply."""
+    lang = LANGUAGES.get(code)
+    if lang is not None and key in lang.replies:
+        return lang.replies[key]
+    return LANGUAGES["en"].replies[key]
+
+
+def has_replies(code: str) -> bool:
+    """Whether the fixed replies exist in this language (else they come in English)."""
+    return code in LANGUAGES
+
+
+@lru_cache(maxsize=None)
+def stopwords() -> frozenset[str]:
+    """Function words of every language, lower case (accented and accent-folded forms both)."""
+    import unicodedata
+
+    words = {w for lang in LANGUAGES.values() for w in lang.stopwords}
+    folded = {"".join(ch for ch in unicodedata.normalize("NFKD", w) if not unicodedata.combining(ch))
+              for w in words}
+    return frozenset(words | folded)
+
+
+@lru_cache(maxsize=None)
+def not_names() -> frozenset[str]:
+    """Capitalised words that are not proper names in any language ("The", "Pourquoi", "Apa")."""
+    return frozenset(w for lang in LANGUAGES.values() for w in lang.not_names)
+
+
+def _alternatives(field: str) -> list[str]:
+    out: list[str] = []
+    for lang in LANGUAGES.values():
+        out.extend(getattr(lang, field))
+    return out
+
+
+@lru_cache(maxsize=None)
+def combined(field: str, template: str = r"\b(?:{})\b", flags: int = re.I) -> re.Pattern[str]:
+    """One regex matching any language's alternatives of ``field`` (a tuple of regex strings on
+    ``Language``), placed into ``template``."""
+    return re.compile(template.format("|".join(_alternatives(field))), flags)
+
+
+@lru_cache(maxsize=None)
+def relative_date_patterns() -> tuple[tuple[re.Pattern[str], int, int], ...]:
+    """(pattern, days back, days span) per kind of relative date, in ``DATE_SPANS`` order (the first
+    kind that matches wins): every language's phrases for that kind in one pattern."""
+    out = []
+    for kind, (back, span) in DATE_SPANS.items():
+        alts = [rf"\b(?:{a})\b" for lang in LANGUAGES.values() for a in lang.relative_dates.get(kind, ())]
+        if alts:
+            out.append((re.compile("|".join(alts), re.I), back, span))
+    return tuple(out)
+
+
+def words_of(languages: Iterable[Language], field: str) -> set[str]:
+    """The union of a set-valued field over ``languages``."""
+    return {w for lang in languages for w in getattr(lang, field)}

@@ -1,0 +1,62 @@
+"""The shape of one language's module: the words and phrases the pipeline needs, and its replies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+#: Kinds of relative date a question may name → (days back from "today", days spanned), in the order
+#: they are tried. A named weekday ("on Monday") means the last seven days, as in news copy.
+DATE_SPANS: dict[str, tuple[int, int]] = {
+    "today": (0, 1),
+    "yesterday": (1, 2),
+    "last_week": (13, 14),
+    "this_week": (7, 8),
+    "weekday": (7, 8),
+    "this_month": (31, 32),
+    "this_year": (365, 366),
+}
+
+#: The replies every language may define (``{placeholders}`` are filled by the caller); a missing one
+#: falls back to English.
+REPLY_KEYS = ("abstain", "out_of_window", "older_listed", "older_when", "undated", "example_question")
+
+
+@dataclass(frozen=True)
+class Language:
+    """What the pipeline knows of one language. Regex fields are alternatives (no outer group), matched
+    case-insensitively as whole words; word fields are lower case unless said otherwise."""
+
+    code: str
+    #: English name, as the LLM is told to answer in it ("French").
+    name: str
+    #: Function words: dropped from word matching (BM25 terms, key terms, support overlap).
+    stopwords: frozenset[str]
+    #: Capitalised words that open sentences or questions but are not names (case-sensitive).
+    not_names: frozenset[str] = frozenset()
+    #: Words or imperatives a question or request opens with ("why", "pourquoi", "sebutkan").
+    question_words: tuple[str, ...] = ()
+    #: Relative-date phrases by kind (keys of ``DATE_SPANS``).
+    relative_dates: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: Openers that tie a question to the previous one ("and", "what about", "et", "dan").
+    connectives: tuple[str, ...] = ()
+    #: Pronouns that always point back at something already named ("they", "elle", "mereka").
+    strong_pronouns: frozenset[str] = frozenset()
+    #: Pronouns and demonstratives that point back only when the question names nothing itself.
+    weak_pronouns: frozenset[str] = frozenset()
+    #: Phrases where those words do not refer back ("this week", "il y a").
+    not_referring: tuple[str, ...] = ()
+    #: Word endings that act as a pronoun ("-nya"), with the words that merely end that way.
+    pronoun_suffixes: tuple[str, ...] = ()
+    suffix_exceptions: frozenset[str] = frozenset()
+    #: Clitics glued to content words, stripped before a word counts as a key term ("l'", "-t-il").
+    clitic_prefix: str = ""
+    clitic_suffix: str = ""
+    #: Articles an accepted answer may open with ("the", "l'").
+    articles: tuple[str, ...] = ()
+    #: How a free-form answer says it does not know ("i don't know", "je ne sais pas").
+    dont_know: tuple[str, ...] = ()
+    #: Fixed replies (see ``REPLY_KEYS``).
+    replies: Mapping[str, str] = field(default_factory=dict)
+    #: Tie-break for the order languages are combined in (lower first, after English).
+    order: int = 50

@@ -1,0 +1,52 @@
+"""English."""
+
+from rag.languages.base import Language
+
+_DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+
+LANGUAGE = Language(
+    code="en",
+    name="English",
+    stopwords=frozenset("""
+a an the and or but if of to in on at by for with from as into about over after before between under
+is are was were be been being am do does did has have had having will would shall should can could may
+might must not no nor so than too very just also only then there here this that these those it its it's
+i me my we our you your he him his she her they them their what which who whom whose why when where how
+all any both each few more most other some such own same again further once up down out off s t
+say said says one two per via
+""".split()),
+    not_names=frozenset("""The A An What Which Who Why When Where How In On Of And US U.S. I It This That Is
+Did Does Do Was Were Are Has Have New""".split()),
+    question_words=("what", "which", "who", "whom", "whose", "why", "when", "where", "how", "did", "does", "do",
+                    "is", "are", "was", "were", "has", "have", "can", "summari[sz]e", "list", "tell", "show"),
+    relative_dates={
+        "today": ("today",),
+        "yesterday": ("yesterday",),
+        "last_week": ("last week", "past week"),
+        "this_week": ("this week",),
+        "weekday": (rf"(on|last|this past) ({_DAYS})", rf"({_DAYS})['’]s"),
+        "this_month": ("this month",),
+        "this_year": ("this year",),
+    },
+    connectives=("and", "also", "but", "so", "then", "what about", "how about", "what else", "and what"),
+    strong_pronouns=frozenset("he she they them their theirs his him her hers".split()),
+    weak_pronouns=frozenset("it its this that these those there".split()),
+    not_referring=(r"\b(?:this|that|last|next)\s+(?:week|month|year|morning|afternoon|evening|weekend|time)\b",),
+    articles=("the", "a", "an"),
+    dont_know=(
+        r"\b(?:i|we) (?:do not|don't|dont) know\b", r"\bnot (?:sure|certain)\b", r"\bno (?:information|mention)\b",
+        r"\b(?:does|do) not (?:contain|provide|mention|say|specify|include)\b",
+        r"\b(?:doesn't|don't) (?:contain|provide|mention|say|specify|include)\b",
+        r"\b(?:cannot|can't|can not|unable to) (?:answer|determine|find|tell|say)\b",
+        r"\b(?:is|are) not (?:mentioned|provided|specified|given|stated)\b", r"\bnot in the (?:context|passages)\b",
+    ),
+    replies={
+        "abstain": "The archive does not cover this: none of its articles answers the question.",
+        "out_of_window": "Nothing in the archive published between {start} and {end} answers this. {older}",
+        "older_listed": "The passages below are {when}: ask again without \u201c{phrase}\u201d to get an answer "
+                        "from them.",
+        "older_when": "older (the latest from {latest})",
+        "undated": "undated",
+        "example_question": "What do the articles say about \u201c{}\u201d?",
+    },
+)

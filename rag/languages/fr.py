@@ -1,0 +1,54 @@
+"""French."""
+
+from rag.languages.base import Language
+
+_DAYS = "lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche"
+
+LANGUAGE = Language(
+    code="fr",
+    name="French",
+    order=1,
+    stopwords=frozenset("""
+le la les un une des du de d d' l et ou mais si au aux en dans sur par pour avec sans sous ce cet cette
+ces qui que qu quoi dont où est sont était été être a ont avait fait faire il elle ils elles on nous vous
+je tu se s'est qu'a sa son ses leur leurs lui y ne pas plus moins comme quel quelle quels quelles
+pourquoi comment quand très aussi après avant entre tout tous selon encore même dit
+""".split()),
+    not_names=frozenset("Le La Les Un Une Des Quel Quelle Pourquoi Qui".split()),
+    question_words=("que", "qu['’]", "quel", "quelle", "quels", "quelles", "qui", "pourquoi", "comment", "où",
+                    "quand", "est-ce", "résume[rz]?"),
+    relative_dates={
+        "today": ("aujourd'hui", "aujourd’hui"),
+        "yesterday": ("hier",),
+        "last_week": ("la semaine (dernière|passée)",),
+        "this_week": ("cette semaine",),
+        "weekday": (rf"({_DAYS})( dernier)?",),
+        "this_month": ("ce mois",),
+        "this_year": ("cette année",),
+    },
+    connectives=("et", "mais", "aussi", "alors", "puis", "et pour", "et si", "quid de", "qu['’]en est-il"),
+    strong_pronouns=frozenset("il elle ils elles lui eux leur leurs".split()),
+    weak_pronouns=frozenset("ce cela ça celui celle ceux celles".split()),
+    not_referring=(r"\b(?:ce|cette|cet)\s+(?:semaine|mois|année|annee|matin|soir|week-end|weekend)\b",
+                   r"\bil\s+y\s+a\b", r"\bil\s+faut\b", r"-t-il\b", r"\bs['’]est-il\b", r"\best-ce\b",
+                   r"\bqu['’]est-ce\b"),
+    # "l'Iran" → "Iran"; "a-t-il", "dit-elle" are verbs with an inverted pronoun, never key terms.
+    clitic_prefix=r"(?:[ldjnsc]|qu)['’]",
+    clitic_suffix=r"-(?:t-)?(?:il|elle|ils|elles|on)",
+    articles=("le", "la", "les", "l'"),
+    dont_know=(
+        r"\bje ne (?:sais|peux) pas\b", r"\bne sais pas\b", r"\baucune information\b", r"\bpas d'information",
+        r"\bne (?:contient|mentionne|précise|dit|fournit) (?:pas|aucune?)\b",
+        r"\bn'est pas (?:mentionné|précisé|indiqué)",
+    ),
+    replies={
+        "abstain": "Les archives ne couvrent pas ce sujet : aucun article ne répond à la question.",
+        "out_of_window": "Aucun article des archives publié entre le {start} et le {end} ne répond à cette "
+                         "question. {older}",
+        "older_listed": "Les passages ci-dessous sont {when} : reposez la question sans \u00ab {phrase} \u00bb "
+                        "pour obtenir une réponse à partir d'eux.",
+        "older_when": "plus anciens (le plus récent du {latest})",
+        "undated": "non datés",
+        "example_question": "Que disent les articles sur « {} » ?",
+    },
+)

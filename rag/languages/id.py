@@ -1,0 +1,47 @@
+"""Indonesian."""
+
+from rag.languages.base import Language
+
+_DAYS = "senin|selasa|rabu|kamis|jumat|sabtu"
+
+LANGUAGE = Language(
+    code="id",
+    name="Indonesian",
+    order=2,
+    stopwords=frozenset("""
+yang dan di ke dari ini itu dengan untuk pada adalah dalam tidak akan oleh sebagai juga atau ada
+bahwa telah sudah karena mereka kami kita ia dia saya apa siapa mengapa kenapa bagaimana kapan mana
+berapa apakah para se tersebut bisa dapat lebih hanya masih saat namun tentang kata
+""".split()) | {"di mana"},
+    not_names=frozenset("Apa Siapa Mengapa Kenapa Bagaimana Di Yang".split()),
+    question_words=("apa", "apakah", "siapa", "mengapa", "kenapa", "bagaimana", "kapan", "di mana", "berapa",
+                    "sebutkan"),
+    relative_dates={
+        "today": ("hari ini",),
+        "yesterday": ("kemarin",),
+        "last_week": ("minggu lalu", "pekan lalu"),
+        "this_week": ("minggu ini", "pekan ini"),
+        "weekday": (rf"(hari )?({_DAYS})", "hari minggu"),
+        "this_month": ("bulan ini",),
+        "this_year": ("tahun ini",),
+    },
+    connectives=("dan", "juga", "lalu", "terus", "tapi", "tetapi", "kalau", "bagaimana dengan", "selain itu"),
+    strong_pronouns=frozenset("dia mereka beliau tersebut".split()),
+    weak_pronouns=frozenset("itu ini".split()),
+    not_referring=(r"\b(?:hari|minggu|pekan|bulan|tahun|pagi|malam|saat)\s+ini\b",),
+    # "rumahnya" (his house) points back; "hanya" (only) merely ends the same way.
+    pronoun_suffixes=("nya",),
+    suffix_exceptions=frozenset("hanya punya tanya bertanya menanya bernyanyi nyanya".split()),
+    dont_know=(r"\btidak (?:tahu|diketahui|disebutkan|dijelaskan|ada informasi)\b", r"\bsaya tidak (?:tahu|yakin)\b",
+               r"\bbelum (?:diketahui|jelas)\b"),
+    replies={
+        "abstain": "Arsip tidak memuat hal ini: tidak ada artikel yang menjawab pertanyaan tersebut.",
+        "out_of_window": "Tidak ada artikel di arsip yang terbit antara {start} dan {end} yang menjawab "
+                         "pertanyaan ini. {older}",
+        "older_listed": "Bagian di bawah ini {when}: tanyakan lagi tanpa \u201c{phrase}\u201d untuk mendapat "
+                        "jawaban darinya.",
+        "older_when": "lebih lama (terbaru {latest})",
+        "undated": "tanpa tanggal",
+        "example_question": "Apa isi berita tentang “{}”?",
+    },
+)

@@ -1,0 +1,96 @@
+"""Question analysis: read a question once into a ``Query`` that every later stage consumes.
+
+What is read: the standalone form of a follow-up (``rag.conversation``), the language to answer in,
+whether it is a question or a pasted statement, the proper names that must appear verbatim, and the
+period a relative date points to ("this week" relative to the as-of date). The words and phrases of
+each language come from ``rag.languages``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from functools import lru_cache
+from typing import Callable, Sequence
+
+from langchain_core.language_models.chat_models import BaseChatModel
+
+from rag import languages
+from rag.conversation import Turn, rewrite_followup
+from rag.types import Query, Window
+
+_NAME = re.compile(r"\b(?:[A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+)*|\d[\d,.]{2,})")
+
+
+@lru_cache(maxsize=1)
+def _question_pattern() -> re.Pattern[str]:
+    # Only a question's "this week" is the asker's week: in a pasted sentence ("The court sits on
+    # Monday.") it is the article's week, and narrowing to the asker's would hide the very article sought.
+    return languages.combined("question_words", r"[?？]\s*$|^\s*(?:{})\b")
+
+
+@lru_cache(maxsize=1)
+def _identifier() -> object:
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    ident = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    # Questions are short: restricting to languages we answer in avoids absurd guesses. Malay is left
+    # out because short Indonesian questions are otherwise often taken for it.
+    ident.set_languages([code for code in languages.language_names() if code != "ms"])
+    return ident
+
+
+def question_language(question: str) -> str:
+    """ISO 639-1 code of the question's language (English when unsure: questions are short)."""
+    lang, prob = _identifier().classify(question)  # type: ignore[attr-defined]
+    return str(lang) if prob >= 0.5 else "en"
+
+
+def is_question(text: str) -> bool:
+    """Whether ``text`` is a question or a request (ends with "?" or opens with a question word or an
+    imperative such as "summarise"), in any language of ``rag.languages``; else it is a statement."""
+    return bool(_question_pattern().search(text))
+
+
+def is_lookup(text: str) -> bool:
+    """A pasted sentence rather than a question or a few keywords: the reader wants its source."""
+    return not is_question(text) and len(text.split()) >= 8
+
+
+def relative_window(question: str, as_of: str | None) -> Window | None:
+    """The dates a relative expression in a question points to ("this week" → the 8 days up to
+    ``as_of``; "on Monday" → the last 8 days), or None when there is none, no ``as_of`` is known, or the
+    text is a statement rather than a question."""
+    if not as_of or not is_question(question):
+        return None
+    today = date.fromisoformat(as_of[:10])
+    for pattern, back, span in languages.relative_date_patterns():
+        m = pattern.search(question)
+        if m:
+            start = today - timedelta(days=back)
+            return Window(start.isoformat(), (start + timedelta(days=span - 1)).isoformat(), m.group(0))
+    return None
+
+
+def names_in(question: str, limit: int = 3) -> list[str]:
+    """Proper names and numbers in the question, longest first: what must appear verbatim."""
+    not_names = languages.not_names()
+    found: list[str] = []
+    for m in _NAME.finditer(question):
+        words = [w for w in m.group(0).split() if w not in not_names]
+        name = " ".join(words).strip(".,'’")
+        if len(name) >= 3 and name not in found:
+            found.append(name)
+    return sorted(found, key=len, reverse=True)[:limit]
+
+
+def analyse(question: str, as_of: str | None = None, history: Sequence[Turn] = (),
+            rewriter: Callable[[], BaseChatModel] | None = None, max_names: int = 3) -> Query:
+    """Read ``question`` once: rewrite it when it is a follow-up of ``history`` (by ``rewriter``'s model,
+    else deterministically), then detect its language, kind, names and relative-date window."""
+    question = question.strip()
+    rewritten = rewrite_followup(question, history, rewriter) if history else None
+    searched = rewritten or question
+    return Query(text=question, searched=searched, language=question_language(searched),
+                 is_question=is_question(searched), names=tuple(names_in(searched, max_names)),
+                 window=relative_window(searched, as_of), rewritten=rewritten)
