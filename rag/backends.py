@@ -6,7 +6,7 @@ Adding a backend is adding it here and teaching ``rag.factory.make_answerer`` (a
 
 from __future__ import annotations
 
-from typing import Literal, get_args
+from typing import get_args, Literal
 
 #: What writes the answers.
 LLMName = Literal["local", "openai", "extractive"]

@@ -7,9 +7,9 @@ whole in at least one chunk. A sentence longer than a chunk is cut at token boun
 
 from __future__ import annotations
 
-import re
+from collections.abc import Iterator
 from functools import lru_cache
-from typing import Iterator
+import re
 
 import tiktoken
 

@@ -3,8 +3,8 @@ and map them back to the passages and articles they cite."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 import re
-from typing import Callable, Sequence
 
 from rag.types import Citation, Hit
 

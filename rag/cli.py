@@ -7,11 +7,12 @@ or configuration error.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable, Sequence
 from datetime import date
 import json
-import sys
 from pathlib import Path
-from typing import Any, Callable, Sequence
+import sys
+from typing import Any
 
 from pydantic import ValidationError
 

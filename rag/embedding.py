@@ -8,11 +8,11 @@ embedder is caught.
 
 from __future__ import annotations
 
-import threading
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Sequence
+import threading
 
 import numpy as np
 

@@ -69,7 +69,8 @@ def build_retriever(settings: Settings, store: ChunkStore, embedder: Embedder,
                      syndication_overlap=settings.syndication_overlap, reranker=reranker)
 
 
-def build_answerer(settings: Settings, chat_model: BaseChatModel | None = None) -> tuple[Answerer, LazyChatModel | None]:
+def build_answerer(settings: Settings,
+                   chat_model: BaseChatModel | None = None) -> tuple[Answerer, LazyChatModel | None]:
     """The answerer ``settings.llm`` names, and the chat model it writes with (None for extractive)."""
     if settings.llm == "extractive":
         return extractive_answerer(settings), None

@@ -9,11 +9,11 @@ of an ``answer_id`` is its current state (``latest``).
 
 from __future__ import annotations
 
+from dataclasses import asdict, is_dataclass
 import json
+from pathlib import Path
 import threading
 import time
-from dataclasses import asdict, is_dataclass
-from pathlib import Path
 from typing import Any, Literal
 
 from filelock import FileLock

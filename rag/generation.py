@@ -8,10 +8,10 @@ instructions found in them. The model answers in the question's language and cit
 
 from __future__ import annotations
 
-import re
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Callable, Iterator, Sequence
+import re
 
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
@@ -176,7 +176,7 @@ class Answerer(ABC):
         """A one-line human description (shown in the UI header and reports)."""
         return self.name
 
-    def load(self) -> None:
+    def load(self) -> None:  # noqa: B027 (optional hook: most answerers have nothing to load)
         """Load what answering needs now (a chat model) rather than on the first question."""
 
     @abstractmethod

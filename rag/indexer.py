@@ -8,11 +8,11 @@ again leaves every article exactly once.
 
 from __future__ import annotations
 
-import hashlib
-import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+import hashlib
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+import time
 
 from filelock import FileLock, Timeout
 

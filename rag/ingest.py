@@ -8,19 +8,29 @@ are parsed in ``rag.ingest_web``; this module dispatches, validates and normalis
 from __future__ import annotations
 
 import codecs
+from collections.abc import Callable, Iterable, Iterator
 import hashlib
 import json
 import os
-import re
-import unicodedata
-from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+import re
 from typing import Any
+import unicodedata
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from rag.errors import IngestError
-from rag.ingest_web import (Record, decode_bytes, detect_language, has_bom, host_of, is_json_feed, normalize_date,
-                            parse_feed, parse_html, parse_json_feed)
+from rag.ingest_web import (
+    decode_bytes,
+    detect_language,
+    has_bom,
+    host_of,
+    is_json_feed,
+    normalize_date,
+    parse_feed,
+    parse_html,
+    parse_json_feed,
+    Record,
+)
 from rag.types import Article
 
 __all__ = ["clean_text", "detect_language", "iter_inputs", "load_articles", "normalize_date"]

@@ -11,21 +11,21 @@ line numbers; nothing here does. Failures are ``ValueError`` with a message mean
 from __future__ import annotations
 
 import codecs
+from datetime import datetime, timedelta, timezone
 import functools
 import io
 import re
 import time
-import warnings
-from datetime import datetime, timedelta, timezone
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
+import warnings
 
 import charset_normalizer
-import feedparser
-import trafilatura
 from dateutil import parser as date_parser
+import feedparser
 from lxml import etree
 from lxml import html as lxml_html
+import trafilatura
 from trafilatura.settings import Document
 
 Record = dict[str, Any]

@@ -7,7 +7,7 @@ in ``rag.retrieval``), and its hits keep their dense cosine as score, so the rel
 them like any other passage.
 
 Tokens are language-light so that one index serves English, French and Indonesian: lowercased,
-accents folded, stopwords of the three languages dropped, cut to their first 6 letters (a crude
+accents folded, stopwords of every language in ``rag.languages`` dropped, cut to their first 6 letters (a crude
 stem that conflates "erupted"/"eruption"/"éruption" alike in all three). The index lives in memory,
 is built from the store on first use (about 2 s per 10,000 chunks) and rebuilt when a re-index
 changes the store.
@@ -15,32 +15,18 @@ changes the store.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 import re
 import threading
-import unicodedata
-from dataclasses import dataclass
 from typing import Any
+import unicodedata
 
 import numpy as np
 
+from rag import languages
 from rag.store import ChunkStore
 
 _STEM = 6
-
-_STOPWORDS = set("""
-a an the and or but if of to in on at by for with from as into about over after before between under
-is are was were be been being am do does did has have had having will would shall should can could may
-might must not no nor so than too very just also only then there here this that these those it its
-i me my we our you your he him his she her they them their what which who whom whose why when where how
-all any both each few more most other some such own same again further once up down out off s t
-le la les un une des du de d l et ou mais si au aux en dans sur par pour avec sans sous ce cet cette
-ces qui que qu quoi dont où est sont était été être a ont avait fait il elle ils elles on nous vous je
-tu se sa son ses leur leurs lui y ne pas plus moins comme quel quelle quels quelles pourquoi comment
-quand très aussi après avant entre
-yang dan di ke dari ini itu dengan untuk pada adalah dalam tidak akan oleh sebagai juga atau ada
-bahwa telah sudah karena mereka kami kita ia dia saya apa siapa mengapa kenapa bagaimana kapan mana
-berapa apakah para se tersebut bisa dapat lebih hanya masih saat namun
-""".split())
 
 _WORD = re.compile(r"\d[\d,.]*\d|\w+", re.UNICODE)
 
@@ -50,16 +36,15 @@ def fold(text: str) -> str:
     return "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
 
 
-_STOPWORDS |= {fold(w) for w in _STOPWORDS}  # tokens are folded before the lookup: "après" → "apres"
-
-
 def tokenize(text: str) -> list[str]:
     """Index terms of ``text``: folded, stopword-free, cut to 6 letters; numbers lose their separators."""
+    # Tokens are folded before the lookup, and the stopword list holds folded forms too ("après" → "apres").
+    stop = languages.stopwords()
     terms = []
     for word in _WORD.findall(fold(text.lower())):
         if word[0].isdigit():
             terms.append(re.sub(r"[,.]", "", word))
-        elif len(word) > 1 and word not in _STOPWORDS:
+        elif len(word) > 1 and word not in stop:
             terms.append(word[:_STEM])
     return terms
 

@@ -6,15 +6,15 @@ ever calls ``invoke`` / ``stream``. Backend failures become ``LLMUnavailableErro
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Iterator, Sequence
+from dataclasses import dataclass
 import hashlib
 import importlib
 import os
+from pathlib import Path
 import shutil
 import tempfile
 import threading
-from collections.abc import AsyncIterator, Iterator, Sequence
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from filelock import FileLock
@@ -249,8 +249,8 @@ class ChatLlamaCpp(BaseChatModel):
 
 
 def _make_openai(settings: Settings) -> BaseChatModel:
-    import openai
     from langchain_openai import ChatOpenAI
+    import openai
 
     base_url = settings.openai_base_url
 

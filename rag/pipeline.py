@@ -10,17 +10,17 @@ too), so callers never branch on which one they hold.
 
 from __future__ import annotations
 
-import time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from typing import Callable, Iterator, Protocol, Sequence, Union
+import time
+from typing import Protocol, Union
 
 from langchain_core.language_models.chat_models import BaseChatModel
 
 from rag.citations import resolve
 from rag.conversation import Turn
 from rag.embedding import Embedder
-from rag.generation import (abstain_message, Answerer, is_not_covered, out_of_window_message,
-                            PassageSentences)
+from rag.generation import abstain_message, Answerer, is_not_covered, out_of_window_message, PassageSentences
 from rag.question import analyse
 from rag.retrieval import Retriever
 from rag.settings import Settings

@@ -8,15 +8,15 @@ each language come from ``rag.languages``.
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from functools import lru_cache
-from typing import Callable, Sequence
+import re
 
 from langchain_core.language_models.chat_models import BaseChatModel
 
 from rag import languages
-from rag.conversation import Turn, rewrite_followup
+from rag.conversation import rewrite_followup, Turn
 from rag.types import Query, Window
 
 _NAME = re.compile(r"\b(?:[A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+)*|\d[\d,.]{2,})")
@@ -31,7 +31,7 @@ def _question_pattern() -> re.Pattern[str]:
 
 @lru_cache(maxsize=1)
 def _identifier() -> object:
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+    from py3langid.langid import LanguageIdentifier, MODEL_FILE
 
     ident = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
     # Questions are short: restricting to languages we answer in avoids absurd guesses. Malay is left

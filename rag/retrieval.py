@@ -13,10 +13,11 @@ a reranker is one class implementing ``Channel`` or ``Reranker``.
 
 from __future__ import annotations
 
-import re
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Sequence
+import re
+from typing import Any
 
 import numpy as np
 

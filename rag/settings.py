@@ -12,7 +12,7 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from rag.backends import LLMName, help_text
+from rag.backends import help_text, LLMName
 
 
 class Settings(BaseSettings):

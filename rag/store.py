@@ -7,11 +7,13 @@ index alone which articles are complete and current (no side manifest to drift o
 
 from __future__ import annotations
 
-import logging
-import time
+from collections.abc import Iterable, Sequence
+import contextlib
 from dataclasses import dataclass, field
+import logging
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+import time
+from typing import Any
 
 import numpy as np
 
@@ -51,7 +53,9 @@ def reindex_hint(settings: Settings) -> str:
 def _client(settings: Settings, create: bool) -> Any:
     import chromadb
 
-    chroma_settings = chromadb.Settings(anonymized_telemetry=False)
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
     if settings.chroma_host:
         return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings)
     path = Path(settings.index_dir)
@@ -134,10 +138,8 @@ class ChunkStore:
     def drop(settings: Settings) -> None:
         """Delete the whole collection (``reindex --rebuild``)."""
         client = _client(settings, create=True)
-        try:
+        with contextlib.suppress(Exception):  # absent already: nothing to drop
             client.delete_collection(settings.collection)
-        except Exception:  # absent already: nothing to drop
-            pass
 
     def count(self) -> int:
         return int(self._col.count())

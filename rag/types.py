@@ -5,9 +5,9 @@ Nothing from LangChain, Chroma or tiktoken appears here; each stage adapts its l
 
 from __future__ import annotations
 
-import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
+import hashlib
 
 
 @dataclass(frozen=True)
@@ -144,7 +144,7 @@ class Hit:
         return self.similarity if self.relevance is None else self.relevance
 
 
-def outlet(item: "Hit | Citation") -> str:
+def outlet(item: Hit | Citation) -> str:
     """The outlet's name, or "unknown outlet"."""
     return item.source or "unknown outlet"
 
@@ -154,7 +154,7 @@ def day(published: str | None) -> str:
     return (published or "undated")[:10]
 
 
-def passage_label(n: int, item: "Hit | Citation") -> str:
+def passage_label(n: int, item: Hit | Citation) -> str:
     """``[n] outlet — date — headline``: how a passage is introduced to the LLM, the CLI and copied answers."""
     return f"[{n}] {outlet(item)} — {day(item.published)} — {item.title}"
 

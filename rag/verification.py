@@ -9,8 +9,8 @@ model did not write: a sentence only gains a citation the verifier accepts.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 
 @dataclass(frozen=True)

@@ -12,20 +12,20 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 import statistics
 import sys
 import tempfile
 import time
-from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from rag.backends import LLM_BACKENDS  # noqa: E402
 from rag.chunking import chunk_article  # noqa: E402
 from rag.embedding import get_embedder  # noqa: E402
+from rag.factory import build_pipeline  # noqa: E402
 from rag.indexer import chunk_size, embedding_text, reindex  # noqa: E402
 from rag.ingest import load_articles  # noqa: E402
-from rag.backends import LLM_BACKENDS  # noqa: E402
-from rag.factory import build_pipeline  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 from rag.types import Filters  # noqa: E402
 

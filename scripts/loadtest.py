@@ -14,7 +14,10 @@ asserts nothing, but exits 1 when a chat failed. Everything is bounded by --time
 from __future__ import annotations
 
 import argparse
+from dataclasses import dataclass, field
+from datetime import date
 import os
+from pathlib import Path
 import signal
 import socket
 import statistics
@@ -22,9 +25,6 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass, field
-from datetime import date
-from pathlib import Path
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]

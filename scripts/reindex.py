@@ -5,8 +5,8 @@ Also installed as the `newsrag-reindex` console command. Exit status 0: all inpu
 1: some inputs were skipped (listed on stderr); 2: usage or configuration error.
 """
 
-import sys
 from pathlib import Path
+import sys
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 

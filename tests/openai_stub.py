@@ -20,15 +20,16 @@ Every request is recorded in ``stub.requests`` as ``{"path", "auth", "body"}``; 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterator, Sequence
+import contextlib
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import json
 import re
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Sequence
+from typing import Any
 
 _PASSAGE = re.compile(r"^\[(\d+)\] [^\n]*\n(.+?)(?=\n\n\[\d+\] |\n>>>|\Z)", re.M | re.S)
 
@@ -157,7 +158,5 @@ if __name__ == "__main__":
     args = parser.parse_args()
     with serve(args.delay, args.port) as running:
         print(f"OpenAI-compatible stub on {running.base_url} (Ctrl-C to stop)", flush=True)
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             threading.Event().wait()
-        except KeyboardInterrupt:
-            pass

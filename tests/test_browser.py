@@ -8,13 +8,14 @@ four shown in the README are also written to ``docs/``.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 import json
 import os
+from pathlib import Path
 import shutil
 import subprocess
 import sys
-from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 

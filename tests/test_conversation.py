@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
+import sys
 
 import pytest
 
 from rag.conversation import deterministic_rewrite, key_terms, refers_back, rewrite_followup
-from rag.feedback import FeedbackStore
 from rag.factory import build_pipeline
+from rag.feedback import FeedbackStore
 from rag.pipeline import Retrieved
-from rag.types import Filters
 from rag.settings import Settings
-from rag.types import Answer
+from rag.types import Answer, Filters
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from openai_stub import serve  # noqa: E402

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 import re
 import time
-from pathlib import Path
 
 import pytest
 

@@ -2,27 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 import hashlib
 import importlib.util
 import os
+from pathlib import Path
 import socket
 import subprocess
 import sys
 import textwrap
 import threading
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from pydantic import SecretStr
+import pytest
 
 from rag import llm
 from rag.errors import LLMUnavailableError
-from rag.llm import (BUNDLED_MODELS, BundledModel, ChatLlamaCpp, _assemble, _bundled_part_paths,
-                     describe_llm, ensure_local_model, make_chat_model)
+from rag.llm import (
+    _assemble,
+    _bundled_part_paths,
+    BUNDLED_MODELS,
+    BundledModel,
+    ChatLlamaCpp,
+    describe_llm,
+    ensure_local_model,
+    make_chat_model,
+)
 from rag.settings import Settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))

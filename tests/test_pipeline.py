@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
-import pytest
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 
 from rag.factory import build_pipeline
 from rag.lexical import LexicalIndex
 from rag.pipeline import Done, Pipeline, Retrieved, Token
-from rag.retrieval import LexicalChannel
 from rag.question import names_in, relative_window
-from rag.types import Filters
+from rag.retrieval import LexicalChannel
 from rag.settings import Settings
+from rag.types import Filters
 
 SEED_ID = None  # the sample's id is derived from its content; found by title below
 

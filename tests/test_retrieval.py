@@ -1,7 +1,6 @@
 from rag.question import is_lookup, names_in, relative_window
 from rag.retrieval import build_where, fuse, relevant, select
-from rag.types import Filters, Window
-from rag.types import Hit
+from rag.types import Filters, Hit, Window
 
 WIRE = ("Rescuers pulled three survivors from the rubble of the collapsed apartment block on Tuesday, "
         "officials said, as the search for at least a dozen missing residents continued into the night.")
@@ -22,7 +21,8 @@ def test_syndicated_copies_fold_into_one_hit_that_lists_the_other_outlets() -> N
 
 
 def test_per_article_cap_and_top_k() -> None:
-    hits = [hit(f"a#{i}", "a", f"distinct passage number {i} about topic {i * 7}", 0.9 - i / 100, "x") for i in range(4)]
+    hits = [hit(f"a#{i}", "a", f"distinct passage number {i} about topic {i * 7}", 0.9 - i / 100, "x")
+            for i in range(4)]
     hits.append(hit("b#0", "b", "another story entirely different", 0.5, "y"))
     assert [h.chunk_id for h in select(hits, top_k=3, per_article=2)] == ["a#0", "a#1", "b#0"]
 

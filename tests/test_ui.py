@@ -3,20 +3,21 @@ decision, and the app served for real on 127.0.0.1 and driven through Gradio's o
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import date
 import json
+from pathlib import Path
 import shutil
 import socket
 import subprocess
 import sys
 import threading
 import time
-from datetime import date
-from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, Iterator
+from typing import Any
 
-import pytest
 from pydantic import SecretStr
+import pytest
 
 from rag.factory import build_pipeline
 from rag.settings import Settings
@@ -25,7 +26,7 @@ from ui.app import is_loopback, login_for
 from ui.archive import Archive, results_html
 from ui.chat import ChatHandlers
 from ui.render import answer_html, link_citations, plain_text, safe_url, source_cards
-from ui.state import FilterError, Session, parse_filters
+from ui.state import FilterError, parse_filters, Session
 from ui.support import supporting_sentences
 
 ROOT = Path(__file__).resolve().parents[1]

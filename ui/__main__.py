@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 import os
-import sys
 from pathlib import Path
-from typing import Sequence
+import sys
 
 from pydantic import ValidationError
 

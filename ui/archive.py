@@ -8,17 +8,18 @@ so new articles are searchable as soon as the upload finishes.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 import hashlib
+from pathlib import Path
 import re
 import shutil
 import threading
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from rag import languages
 from rag.errors import NewsragError
-from rag.indexer import ReindexReport, reindex
+from rag.indexer import reindex, ReindexReport
 from rag.pipeline import Pipeline
 from ui.render import esc
 

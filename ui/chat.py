@@ -7,17 +7,19 @@ order: chat, sources panel, question box, session, status line, plain-text copy.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 import threading
 import time
-from typing import Any, Iterator
+from typing import Any
 
 import gradio as gr
 
 from rag.errors import NewsragError
 from rag.feedback import FeedbackStore
 from rag.pipeline import Done, Pipeline, Retrieved, Token
+from rag.types import Filters
 from ui import render
-from ui.state import FilterError, Session, Turn, describe_filters, parse_filters
+from ui.state import describe_filters, FilterError, parse_filters, Session, Turn
 from ui.support import supporting_sentences
 
 OUTPUTS = ("chat", "sources", "box", "session", "status", "copy")
@@ -97,25 +99,35 @@ class ChatHandlers:
         if not question:
             yield history, keep, keep, session, "Type a question first.", keep
             return
+        refusal = self._refusal(question, request)
+        if refusal is None:
+            try:
+                filters = parse_filters(date_from, date_to, outlets, languages, as_of)
+            except FilterError as exc:
+                refusal = (question, f"Check the filters: {exc}", "Check the filters.")
+        if refusal is not None:
+            shown, reply, status = refusal
+            history += [_user(shown), _bot(render.message(reply))]
+            yield history, keep, question, session, status, keep
+            return
+        yield from self._answer(question, filters, history, session, request)
+
+    def _refusal(self, question: str, request: gr.Request | None) -> tuple[str, str, str] | None:
+        """(question as shown, reply, status) when the question is not answered, else None."""
         if self._flag(request):  # stopped while it waited in the queue
             self._flag(request, stop=False)
-            history += [_user(question), _bot(render.message("(stopped before it started)"))]
-            yield history, keep, question, session, "Stopped.", keep
-            return
+            return question, "(stopped before it started)", "Stopped."
         limit = self.settings.max_question_chars
         if len(question) > limit:
-            history += [_user(question[:200] + "…"), _bot(render.message(
-                f"Your question is {len(question)} characters long; questions are limited to {limit}. "
-                "Please shorten it."))]
-            yield history, keep, question, session, "Question too long.", keep
-            return
-        try:
-            filters = parse_filters(date_from, date_to, outlets, languages, as_of)
-        except FilterError as exc:
-            history += [_user(question), _bot(render.message(f"Check the filters: {exc}"))]
-            yield history, keep, question, session, "Check the filters.", keep
-            return
+            return (question[:200] + "…", f"Your question is {len(question)} characters long; questions are "
+                    f"limited to {limit}. Please shorten it.", "Question too long.")
+        return None
 
+    def _answer(self, question: str, filters: Filters, history: list[Any], session: Session,
+                request: gr.Request | None) -> Iterator[tuple[Any, ...]]:
+        """Run the pipeline and follow its events: sources first, then the growing answer, then the
+        final answer with its checked citations (or the stop, or the error)."""
+        keep = gr.update()
         past = session.history()
         history += [_user(question), _bot('<div class="answer-text pending"><em>Searching the archive…</em></div>')]
         turn = session.start(question, filters, len(history) - 1)
@@ -133,34 +145,39 @@ class ChatHandlers:
                     yield history, self._panel(session, turn), "", session, "Stopped.", keep
                     return
                 if isinstance(event, Retrieved):
-                    turn.rewritten, turn.hits = event.rewritten_question, event.hits
-                    turn.cards = render.source_cards(turn.number, event.hits)
-                    history[-1] = _bot(render.streaming_html(turn.number, "", len(turn.hits), turn.rewritten))
-                    status = (f"{len(event.hits)} passages found in {event.seconds:.2f} s; writing the answer…"
-                              if event.hits else "No passage matches.")
-                    yield history, self._panel(session, turn), "", session, status, keep
+                    yield self._on_retrieved(event, turn, history, session)
                 elif isinstance(event, Token):
                     written += event.text
                     history[-1] = _bot(render.streaming_html(turn.number, written, len(turn.hits), turn.rewritten))
                     yield history, keep, "", session, keep, keep
                 elif isinstance(event, Done):
-                    answer = event.answer
-                    turn.answer = answer
-                    supports = supporting_sentences(answer, self.pipeline.embedder)
-                    turn.cards = render.source_cards(turn.number, answer.hits, {c.n for c in answer.citations},
-                                                     supports)
-                    scope = describe_filters(filters)
-                    note = (f"Filters in use: {scope}. Widen them to search more of the archive."
-                            if answer.abstained and scope else "")
-                    history[-1] = _bot(render.answer_html(turn.number, answer, note))
-                    took = time.perf_counter() - started
-                    status = f"Answered in {took:.1f} s."
-                    yield history, self._panel(session, turn), "", session, status, render.plain_text(answer)
+                    yield self._on_done(event, turn, history, session, filters, time.perf_counter() - started)
         except NewsragError as exc:
             history[-1] = _bot(render.message(f"Could not answer: {exc.message}. {exc.hint}"))
             yield history, self._panel(session, turn), "", session, "The answer failed.", keep
         finally:
             _close(events)
+
+    def _on_retrieved(self, event: Retrieved, turn: Turn, history: list[Any], session: Session) -> tuple[Any, ...]:
+        turn.rewritten, turn.hits = event.rewritten_question, event.hits
+        turn.cards = render.source_cards(turn.number, event.hits)
+        history[-1] = _bot(render.streaming_html(turn.number, "", len(turn.hits), turn.rewritten))
+        status = (f"{len(event.hits)} passages found in {event.seconds:.2f} s; writing the answer…"
+                  if event.hits else "No passage matches.")
+        return history, self._panel(session, turn), "", session, status, gr.update()
+
+    def _on_done(self, event: Done, turn: Turn, history: list[Any], session: Session, filters: Filters,
+                 took: float) -> tuple[Any, ...]:
+        answer = event.answer
+        turn.answer = answer
+        supports = supporting_sentences(answer, self.pipeline.embedder)
+        turn.cards = render.source_cards(turn.number, answer.hits, {c.n for c in answer.citations}, supports)
+        scope = describe_filters(filters)
+        note = (f"Filters in use: {scope}. Widen them to search more of the archive."
+                if answer.abstained and scope else "")
+        history[-1] = _bot(render.answer_html(turn.number, answer, note))
+        return (history, self._panel(session, turn), "", session, f"Answered in {took:.1f} s.",
+                render.plain_text(answer))
 
     def rate(self, session: Session | None, index: Any, liked: Any) -> tuple[bool, str, Session]:
         """A thumbs up/down on a chat message: saved at once; returns (show comment box, note, session)."""

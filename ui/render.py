@@ -8,9 +8,9 @@ questions; the click handler in ``CLIENT_JS`` scrolls to the card and highlights
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 import html
 import re
-from typing import Iterable, Sequence
 
 from rag.types import Answer, day, Hit, outlet, passage_label
 
@@ -149,7 +149,8 @@ def rewritten_note(rewritten: str | None) -> str:
 def streaming_html(turn: int, text: str, n_hits: int, rewritten: str | None = None, stopped: bool = False) -> str:
     """The answer bubble while the LLM writes (with a cursor), or as it was when the reader stopped it."""
     state, cursor = ("stopped", "") if stopped else ("streaming", " ▍")
-    return f'{rewritten_note(rewritten)}<div class="answer-text {state}">{link_citations(text, turn, n_hits)}{cursor}</div>'
+    body = link_citations(text, turn, n_hits)
+    return f'{rewritten_note(rewritten)}<div class="answer-text {state}">{body}{cursor}</div>'
 
 
 def answer_html(turn: int, answer: Answer, note: str = "") -> str:

@@ -7,10 +7,11 @@ and which chat message shows it.
 
 from __future__ import annotations
 
-import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Sequence
+from typing import Any
+import uuid
 
 from rag.types import Answer, Filters, Hit
 

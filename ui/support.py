@@ -7,7 +7,6 @@ Only cited passages are embedded: one small batch per answer.
 
 from __future__ import annotations
 
-
 from rag.citations import markers, normalise_markers, split_answer_sentences
 from rag.embedding import Embedder
 from rag.generation import PassageSentences

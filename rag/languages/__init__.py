@@ -8,11 +8,11 @@ phrases, follow-up cues) or one language's replies through ``reply``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from functools import cache
 import importlib
 import pkgutil
 import re
-from functools import lru_cache
-from typing import Iterable
 
 from rag.languages.base import DATE_SPANS, Language
 
@@ -67,7 +67,7 @@ def has_replies(code: str) -> bool:
     return code in LANGUAGES
 
 
-@lru_cache(maxsize=None)
+@cache
 def stopwords() -> frozenset[str]:
     """Function words of every language, lower case (accented and accent-folded forms both)."""
     import unicodedata
@@ -78,7 +78,7 @@ def stopwords() -> frozenset[str]:
     return frozenset(words | folded)
 
 
-@lru_cache(maxsize=None)
+@cache
 def not_names() -> frozenset[str]:
     """Capitalised words that are not proper names in any language ("The", "Pourquoi", "Apa")."""
     return frozenset(w for lang in LANGUAGES.values() for w in lang.not_names)
@@ -91,14 +91,14 @@ def _alternatives(field: str) -> list[str]:
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def combined(field: str, template: str = r"\b(?:{})\b", flags: int = re.I) -> re.Pattern[str]:
     """One regex matching any language's alternatives of ``field`` (a tuple of regex strings on
     ``Language``), placed into ``template``."""
     return re.compile(template.format("|".join(_alternatives(field))), flags)
 
 
-@lru_cache(maxsize=None)
+@cache
 def relative_date_patterns() -> tuple[tuple[re.Pattern[str], int, int], ...]:
     """(pattern, days back, days span) per kind of relative date, in ``DATE_SPANS`` order (the first
     kind that matches wins): every language's phrases for that kind in one pattern."""

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 #: Kinds of relative date a question may name → (days back from "today", days spanned), in the order
 #: they are tried. A named weekday ("on Monday") means the last seven days, as in news copy.
