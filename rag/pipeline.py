@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 import time
-from typing import Protocol, Union
+from typing import Protocol, runtime_checkable, Union
 
 from langchain_core.language_models.chat_models import BaseChatModel
 
@@ -56,6 +56,7 @@ class Done:
 Event = Union[Retrieved, Token, Done]
 
 
+@runtime_checkable
 class AnsweringPipeline(Protocol):
     """What every pipeline offers its callers (UI, CLI, evaluation)."""
 
