@@ -12,7 +12,7 @@ PORT    ?= 7860
 PYTEST_ARGS ?=
 EVAL_ARGS ?= --retrieval-only
 
-.PHONY: setup browser model index run test bench eval clean
+.PHONY: setup browser model index run lint test bench eval clean
 
 # The stamp makes setup idempotent: it reruns only when pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml
@@ -21,7 +21,7 @@ $(VENV)/.installed: pyproject.toml
 	# CPU torch first and on its own: letting pip pick torch pulls a multi-GB CUDA build.
 	$(PIP) install --quiet torch==2.13.0
 	# llama-cpp-python compiles from source here (~7 min on 2 cores; pip caches the wheel afterwards).
-	$(PIP) install -e '.[local,test]'
+	$(PIP) install -e '.[local,test,eval]'
 	touch $@
 
 setup: $(VENV)/.installed
@@ -41,7 +41,12 @@ index: setup
 run: setup model index
 	$(PY) -m ui --index-dir $(INDEX) --llm $(LLM) --host $(HOST) --port $(PORT)
 
-test: setup model browser
+# Static checks: ruff on all the code, mypy (strict, see pyproject.toml) on the library.
+lint: setup
+	$(PY) -m ruff check rag ui scripts tests
+	$(PY) -m mypy
+
+test: setup model browser lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: setup

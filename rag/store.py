@@ -52,7 +52,6 @@ def reindex_hint(settings: Settings) -> str:
 
 def _client(settings: Settings, create: bool) -> Any:
     import chromadb
-
     from chromadb.config import Settings as ChromaSettings
 
     chroma_settings = ChromaSettings(anonymized_telemetry=False)

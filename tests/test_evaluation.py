@@ -1,24 +1,26 @@
-"""The scripted evaluation: metric functions on hand-made cases, the citation-support judge against
-hand-labelled pairs, an end-to-end run (project and naive) on a tiny archive built here, and a CI guard
-running the retrieval-only evaluation with floors on a slice of ../shared/data/dev."""
+"""The scripted evaluation (``rag.eval``): metric functions on hand-made cases, the metric registry and
+the typed records, the citation-support judge against hand-labelled pairs, an end-to-end run (project
+and naive) on a tiny archive built here, the answering code's independence from the evaluation, and a
+CI guard running the retrieval-only evaluation with floors on a slice of ../shared/data/dev."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 import subprocess
 import sys
-from pathlib import Path
 from typing import Any
 
-import pytest
+from conftest import SHARED_DATA, write_jsonl
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
+import pytest
 
-from conftest import SHARED_DATA, write_jsonl
-from rag import eval_metrics as em
 from rag.embedding import get_embedder
-from rag.evaluation import EvalConfig, Question, evaluate, load_questions, main, stratified_subset
+from rag.eval import metrics as em
+from rag.eval.records import CitationCounts, CitationRef, Question, QuestionResult
+from rag.eval.run import EvalConfig, evaluate, load_questions, main, stratified_subset
 from rag.ingest import load_articles
 from rag.settings import Settings
 
@@ -176,12 +178,13 @@ def test_citation_counts_raw_markers_and_supported_sentences(judge: em.SupportJu
 # --- aggregation, thresholds, comparison ------------------------------------------------------------
 
 def _record(type_: str, answerable: bool, abstained: bool, correct: bool | None, hit5: float | None,
-            counts: dict[str, Any] | None, total: float, tokens: int = 0, llm: bool = True) -> dict[str, Any]:
-    return {"type": type_, "answerable": answerable, "answered": True, "abstained": abstained,
-            "generated": True, "llm_generated": llm, "tokens": tokens, "citation_counts": counts,
-            "scores": {"hit@1": hit5, "hit@5": hit5, "hit@10": hit5, "rr": hit5, "hit@context": hit5,
-                       "correct": correct},
-            "timings": {"retrieval": 0.1, "generation": total - 0.1, "total": total, "first_token": 0.2}}
+            counts: dict[str, Any] | None, total: float, tokens: int = 0, llm: bool = True) -> QuestionResult:
+    """A result as an old report.json holds it, read back into the typed record."""
+    return QuestionResult.from_dict({
+        "type": type_, "answerable": answerable, "answered": True, "abstained": abstained,
+        "generated": True, "llm_generated": llm, "tokens": tokens, "citation_counts": counts,
+        "scores": {"hit@1": hit5, "hit@5": hit5, "hit@10": hit5, "rr": hit5, "hit@context": hit5, "correct": correct},
+        "timings": {"retrieval": 0.1, "generation": total - 0.1, "total": total, "first_token": 0.2}})
 
 
 def test_summarize_shares_percentiles_and_tokens_per_second() -> None:
@@ -234,6 +237,69 @@ def test_compare_gives_deltas_with_direction() -> None:
     assert d[("all", "project", "total_p50")].verdict == "worse"  # slower is worse
     assert d[("all", "naive", "hit@5")].verdict == "" and d[("quiz", "project", "hit@5")].verdict == "worse"
     assert not any(k[0] == "other" for k in d)
+
+
+def test_every_metric_has_one_registry_entry_that_all_readers_use() -> None:
+    assert len(set(em.METRIC_NAMES)) == len(em.METRICS)
+    summary = em.summarize([_record("quiz", True, False, True, 1.0, None, 1.0)])
+    index = em.index_summary({"seconds": 2.0, "chunks": 10, "chunks_per_second": 5.0})
+    # summarize computes every metric but the index ones, which come from the index build; together, all of them.
+    assert set(summary) | set(index) == set(em.METRIC_NAMES) and not set(summary) & set(index)
+    assert index == {"index_seconds": 2.0, "index_chunks": 10, "index_chunks_per_second": 5.0}
+    assert em.metric("mrr@10").score_key == "rr" and em.metric("accuracy").needs_answer
+    assert em.metric("total_p95").higher_is_better is False and em.metric("recall") is None
+    assert all(f"`{m.name}`: {m.description}" in em.metric_table() for m in em.METRICS)
+
+
+def test_per_question_scores_follow_the_registry_and_answers_only_when_answered() -> None:
+    from rag.eval.records import Observation
+    from rag.types import Answer
+
+    q = Question("q", "Which volcano?", answers=("Etna",), choices=("Etna", "Vesuvius"), gold_ids=("g",))
+    obs = Observation(q, ranking=("a", "g"), context=("g",), passages=("nothing", "Etna erupted"))
+    scores = em.score_question(obs)
+    assert list(scores) == ["hit@1", "hit@5", "hit@10", "rr", "hit@context", "answer@1", "answer@5", "answer@10"]
+    assert (scores["hit@1"], scores["hit@5"], scores["rr"], scores["answer@1"], scores["answer@5"]) == (0.0, 1.0, 0.5,
+                                                                                                    0.0, 1.0)
+    answered = em.score_question(Observation(q, ("g",), ("g",), ("Etna",), Answer("Which volcano?", "Etna did.")))
+    assert list(answered)[-1] == "correct" and answered["correct"] is True
+
+
+def test_question_results_serialise_to_the_report_layout_and_back() -> None:
+    retrieval = QuestionResult("quiz", True, ("a",), ("a#0",), ("a#0",), {"hit@1": 1.0},
+                               {"retrieval": 0.1, "total": 0.1})
+    assert list(retrieval.to_dict()) == ["type", "answerable", "retrieved", "ranking", "context", "scores", "answered",
+                                         "timings"]
+    answered = QuestionResult("quiz", True, ("a",), ("a#0",), ("a#0",), {"hit@1": 1.0, "correct": True},
+                              {"total": 1.0}, answered=True, answer="A [1].", generated=True, llm_generated=True,
+                              citation_counts=CitationCounts(1, 1, 1, 1, True, True),
+                              citations=(CitationRef(1, "a", "a#0"),), tokens=3, raw_answer="A [1]")
+    d = answered.to_dict()
+    assert list(d) == ["type", "answerable", "retrieved", "ranking", "context", "scores", "answered", "answer",
+                       "abstained", "generated", "llm_generated", "citation_counts", "citations", "tokens", "timings",
+                       "raw_answer"]
+    assert d["citations"] == [{"n": 1, "article_id": "a", "chunk_id": "a#0"}] and d["retrieved"] == ["a"]
+    assert d["citation_counts"]["supported_sentences"] == 1
+    assert json.loads(json.dumps(d)) == d
+    for r in (retrieval, answered):
+        assert QuestionResult.from_dict(json.loads(json.dumps(r.to_dict()))) == r
+
+
+def test_language_knowledge_comes_from_rag_languages() -> None:
+    from rag.eval.metrics import _ARTICLES, _LEADING_ARTICLE
+
+    assert _LEADING_ARTICLE.pattern == r"^(?:the|a|an|le|la|les|l')\s*" and _ARTICLES == "the|a|an|le|la|les|l'"
+    assert em.content_words("The 3 ministers said après 12 votes in Paris") == {"3", "minist", "12", "votes", "paris"}
+    assert em.says_dont_know("Saya tidak yakin.") and not em.says_dont_know("Saya tahu jawabannya.")
+
+
+def test_the_answering_code_never_imports_the_evaluation() -> None:
+    code = ("import sys\nimport rag.cli, rag.factory, rag.pipeline, ui.app\n"
+            "print(' '.join(sorted(m for m in sys.modules if m.startswith(('rag.eval', 'langchain_chroma', "
+            "'langchain_text_splitters', 'matplotlib')))))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == []
 
 
 # --- questions -----------------------------------------------------------------------------------------
