@@ -11,6 +11,7 @@ HOST    ?= 127.0.0.1
 PORT    ?= 7860
 PYTEST_ARGS ?=
 EVAL_ARGS ?= --retrieval-only
+LLAMA_CMAKE_ARGS ?= $(if $(filter x86_64 amd64,$(shell uname -m)),-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON)
 
 .PHONY: setup browser model index run lint test bench eval clean
 
@@ -20,7 +21,10 @@ $(VENV)/.installed: pyproject.toml
 	$(PIP) install --quiet --upgrade pip
 	# CPU torch first and on its own: letting pip pick torch pulls a multi-GB CUDA build.
 	$(PIP) install --quiet torch==2.13.0
-	# llama-cpp-python compiles from source here (~7 min on 2 cores; pip caches the wheel afterwards).
+	# llama-cpp-python compiles from source here (~7 min on 2 cores). On x86 it is built for AVX2/FMA/F16C
+	# rather than -march=native: on CPUs that advertise AMX, llama.cpp's native build uses AMX kernels that
+	# crash (SIGSEGV) in VMs that do not grant AMX state. --no-cache-dir: never reuse a wheel built otherwise.
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PIP) install --no-cache-dir 'llama-cpp-python>=0.3.16'
 	$(PIP) install -e '.[local,test,eval]'
 	touch $@
 
