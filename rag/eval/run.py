@@ -26,6 +26,7 @@ from typing import Any
 
 from langchain_core.language_models.chat_models import BaseChatModel
 
+from rag.backends import CHAT_BACKENDS
 from rag.cli import add_llm_flag
 from rag.errors import NewsragError
 from rag.eval import metrics as em
@@ -220,7 +221,7 @@ def _load_chat_model(settings: Settings, llm: str, chat_model: BaseChatModel | N
                      say: Progress) -> tuple[BaseChatModel | None, float | None]:
     """The chat model every pipeline shares, loaded now (so no question's timings include the load),
     and the seconds loading took; ``chat_model`` as given when one is, or when no LLM answers."""
-    if llm not in ("local", "openai") or chat_model is not None:
+    if llm not in CHAT_BACKENDS or chat_model is not None:
         return chat_model, None
     from rag.llm import make_chat_model
 
