@@ -81,6 +81,8 @@ def _reindex(args: argparse.Namespace) -> int:
     from rag.indexer import reindex
 
     settings = settings_from(args)
+    if args.every:
+        return _reindex_every(args, settings)
     bar = tqdm(total=0, unit="article", disable=args.quiet or None, file=sys.stderr, dynamic_ncols=True)
 
     def progress(done: int, total: int, article: Any) -> None:
@@ -95,6 +97,39 @@ def _reindex(args: argparse.Namespace) -> int:
         print(f"skipped {err}", file=sys.stderr)
     print(f"{settings.index_dir}: {report.summary_line()}")
     return 1 if report.skipped else 0
+
+
+def _reindex_every(args: argparse.Namespace, settings: Settings) -> int:
+    """``--every PERIOD``: re-index in rounds until SIGTERM or Ctrl-C, one summary line per round."""
+    import signal
+    import threading
+
+    from rag.indexer import reindex
+    from rag.schedule import parse_period, run_every
+
+    period = parse_period(args.every)
+    if args.rebuild:
+        raise NewsragError("--rebuild cannot be combined with --every", hint="rebuild once, then schedule")
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        stop.set()  # the running round ends after its current article; the wait ends at once
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+
+    def one_round(_n: int) -> str:
+        report = reindex(settings, args.paths, prune=args.prune, stop=stop.is_set)
+        skipped = "".join(f"\n  skipped {err}" for err in report.errors[:20])
+        return report.summary_line() + skipped
+
+    def log(line: str) -> None:
+        print(line, flush=True)
+
+    print(f"re-indexing {', '.join(map(str, args.paths))} into {settings.index_dir} every {args.every} "
+          "(SIGTERM or Ctrl-C ends it between articles)", file=sys.stderr, flush=True)
+    run_every(period, one_round, stop, log)
+    return 0
 
 
 def _info(args: argparse.Namespace) -> int:
@@ -131,6 +166,8 @@ def _reindex_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--rebuild", action="store_true", help="drop the index and build it anew (after changing "
                    "the embedder)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--every", metavar="PERIOD", help="keep running and re-index every PERIOD (30s, 15m, 2h; "
+                   "jittered by ±10%%, rounds never overlap), one summary line per round; SIGTERM ends it")
     p.set_defaults(func=_reindex)
 
 

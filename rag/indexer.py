@@ -41,6 +41,8 @@ class ReindexReport:
     seconds: float = 0.0
     total_chunks: int = 0
     prune_skipped: bool = False
+    #: The run was asked to stop (SIGTERM) and ended between two articles; no prune then.
+    interrupted: bool = False
     errors: list[IngestError] = field(default_factory=list)
 
     @property
@@ -51,7 +53,8 @@ class ReindexReport:
         return (f"added {self.added}, updated {self.updated}, unchanged {self.unchanged}, "
                 f"removed {self.removed}, skipped {self.skipped}; {self.chunks} chunks embedded in "
                 f"{self.seconds:.1f} s ({self.chunks_per_second:.1f} chunks/s); index holds {self.total_chunks} chunks"
-                + ("; prune skipped because some inputs could not be read" if self.prune_skipped else ""))
+                + ("; prune skipped because some inputs could not be read" if self.prune_skipped else "")
+                + ("; stopped early on request" if self.interrupted else ""))
 
 
 def embedding_text(chunk: Chunk) -> str:
@@ -96,8 +99,12 @@ def collect(paths: Iterable[str | Path], report: ReindexReport) -> list[Article]
 
 
 def reindex(settings: Settings, paths: Sequence[str | Path], *, prune: bool = False, rebuild: bool = False,
-            progress: Progress | None = None) -> ReindexReport:
-    """Bring the index at ``settings.index_dir`` in line with the articles found under ``paths``."""
+            progress: Progress | None = None, stop: Callable[[], bool] | None = None) -> ReindexReport:
+    """Bring the index at ``settings.index_dir`` in line with the articles found under ``paths``.
+
+    ``stop`` is asked before each article: when it returns True the run ends there (every article
+    written so far is complete; nothing is pruned) and the report says ``interrupted``.
+    """
     started = time.perf_counter()
     report = ReindexReport()
     embedder = get_embedder(settings.embedder)
@@ -112,6 +119,9 @@ def reindex(settings: Settings, paths: Sequence[str | Path], *, prune: bool = Fa
             store = ChunkStore(settings, embedder.name, embedder.dim, create=True)
             states = store.article_states()
             for done, article in enumerate(articles, 1):
+                if stop is not None and stop():
+                    report.interrupted = True
+                    break
                 ihash = index_hash(article, settings, embedder)
                 state = states.get(article.id)
                 if state is not None and state.is_complete(ihash):
@@ -129,7 +139,7 @@ def reindex(settings: Settings, paths: Sequence[str | Path], *, prune: bool = Fa
                     progress(done, len(articles), article)
             # An unreadable input may hold articles that still exist: pruning then would delete them.
             report.prune_skipped = prune and bool(report.errors)
-            if prune and not report.errors:
+            if prune and not report.errors and not report.interrupted:
                 keep = {a.id for a in articles}
                 gone = [aid for aid in states if aid not in keep]
                 store.delete_ids(cid for aid in gone for cid in states[aid].chunk_ids)
