@@ -109,6 +109,9 @@ class Settings(BaseSettings):
     port: int = Field(7860, ge=1, le=65535, description="Port of the chat UI.")
     max_question_chars: int = Field(1000, ge=10, description="Longer questions are refused with a message.")
     ui_concurrency: int = Field(1, ge=1, description="Answers generated at once; other users wait in a queue.")
+    ui_refresh_seconds: float = Field(10.0, ge=0.0, description="How often an open page checks whether the "
+                                      "archive changed (a re-index elsewhere) and then updates its freshness "
+                                      "line, archive facts, filter menus and example questions; 0 turns it off.")
     auth_user: str | None = Field(None, description="Login name required when the UI binds a non-loopback "
                                   "address.")
     auth_password: SecretStr | None = Field(None, description="Password for auth_user.")

@@ -357,8 +357,11 @@ class ChunkStore:
             return dict(self._col.metadata or {})
 
     def sample_metadata(self, limit: int) -> list[dict[str, Any]]:
-        """Metadata of up to ``limit`` chunks (a bounded read, cheap on any archive size)."""
-        return [dict(m) for m in self._read(lambda col: col.get(include=["metadatas"], limit=limit))["metadatas"]]
+        """Metadata of up to ``limit`` of the most recently added chunks (a bounded read, cheap on any
+        archive size; new articles are in it as soon as they are indexed)."""
+        offset = max(0, self.count() - limit)
+        page = self._read(lambda col: col.get(include=["metadatas"], limit=limit, offset=offset))
+        return [dict(m) for m in page["metadatas"]]
 
     def summary(self) -> dict[str, Any]:
         """Articles, chunks, languages, outlets and date span of the archive, for the UI and the CLI."""
