@@ -65,7 +65,7 @@ def test_answers_follow_a_reindex_by_another_process(served: tuple[Settings, Pat
     assert pipeline.store.count() == 1
 
 
-def test_a_reindex_killed_mid_run_leaves_the_served_index_answering(served: tuple[Settings, Path]) -> None:
+def test_a_scheduled_reindex_killed_mid_round_leaves_the_served_index_answering(served: tuple[Settings, Path]) -> None:
     settings, sources = served
     pipeline = build_pipeline(settings)
     marker = Path(settings.index_dir) / "changed.stamp"
@@ -73,8 +73,9 @@ def test_a_reindex_killed_mid_run_leaves_the_served_index_answering(served: tupl
     many = [{**PANDAS, "id": f"t-zoo-{i}", "title": f"Zoo news, part {i}",
              "text": f"Part {i}. " + PANDAS["text"] + f" Visitors on day {i} queued for hours."} for i in range(40)]
     write_jsonl(sources / "many.jsonl", many)
+    # A scheduled re-index (its first round starts at once), killed mid-round.
     proc = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "reindex.py"), "--index-dir",
-                             str(settings.index_dir), "--quiet", str(sources)],
+                             str(settings.index_dir), "--quiet", "--every", "1h", str(sources)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 300
