@@ -135,10 +135,14 @@ class Fetcher:
         visited: list[str] = []
         current = url
         while True:
-            parts = urlsplit(current)
-            if parts.scheme not in ("http", "https") or not parts.hostname:
-                raise FetchError(url, f"not an http(s) URL: {current}", "give an address starting with http:// "
-                                 "or https://")
+            try:
+                parts = urlsplit(current)
+                valid = parts.scheme in ("http", "https") and bool(parts.hostname) and bool(httpx.URL(current))
+            except (ValueError, httpx.InvalidURL):
+                valid = False
+            if not valid:
+                raise FetchError(url, f"not a valid http(s) URL: {current}", "give an address starting with "
+                                 "http:// or https:// and a host name")
             if current in visited:
                 raise FetchError(url, "redirect loop: " + " -> ".join([*visited, current]),
                                  "the server sends this address round in a circle: open it in a browser to check")

@@ -63,10 +63,14 @@ def _parse_line(line: str, folder: Path) -> Source | str | None:
     if not location:
         return "empty location"
     if is_url(location):
-        parts = urlsplit(location)
+        try:
+            parts = urlsplit(location)
+            host = parts.hostname
+        except ValueError as e:
+            return f"not a valid URL ({e}): {location}"
         if parts.scheme.lower() not in ("http", "https"):
             return f"unsupported URL scheme {parts.scheme!r} (only http and https)"
-        if not parts.hostname:
+        if not host:
             return f"URL without a host: {location}"
         return Source(location, outlet)
     path = Path(location).expanduser()

@@ -346,6 +346,20 @@ def test_requests_to_one_host_are_spaced_by_the_host_delay(stub: WebStub) -> Non
 
 
 @shared
+def test_a_robots_txt_crawl_delay_lengthens_the_host_delay(stub: WebStub) -> None:
+    stub.files["/robots.txt"] = (b"User-agent: newsrag\nCrawl-delay: 1\nDisallow: /private/\n", "text/plain")
+    start = len(stub.requests)
+    try:
+        with Fetcher(settings_for(Path("unused"), fetch_host_delay=0.1)) as fetcher:
+            fetcher.fetch(stub.url("/data/rss-parser/heraldsun.rss"))
+            fetcher.fetch(stub.url("/data/trafilatura/feeds/feed2.rss"))
+    finally:
+        del stub.files["/robots.txt"]
+    robots, first, second = stub.since(start)
+    assert robots.path == "/robots.txt" and first.at - robots.at >= 0.95 and second.at - first.at >= 0.95
+
+
+@shared
 @pytest.mark.parametrize("robots_status", [404, 503])
 def test_a_missing_or_failing_robots_txt_allows_everything(stub: WebStub, robots_status: int) -> None:
     stub.status["/robots.txt"] = robots_status
@@ -406,6 +420,21 @@ def test_a_page_that_fails_later_keeps_its_earlier_copy_or_the_summary(stub: Web
 
 
 @shared
+def test_an_html_page_at_a_feed_address_names_the_feed_it_announces(stub: WebStub, tmp_path: Path) -> None:
+    stub.files["/news/rss"] = (b'<!doctype html><html><head><title>Our feeds</title><link rel="alternate" '
+                               b'type="application/rss+xml" href="/news/feed.xml"></head><body><p>Subscribe to our '
+                               b"feed for the latest news from the newsroom.</p></body></html>", "text/html")
+    try:
+        with Fetcher(settings_for(tmp_path)) as fetcher:
+            articles, (error,) = load_articles([stub.url("/news/rss")], UrlIngester(fetcher))
+    finally:
+        del stub.files["/news/rss"]
+    assert not articles and error.where == stub.url("/news/rss")
+    assert error.reason == "expected a feed, got an HTML page (text/html)"
+    assert error.hint == f"the page announces the feed {stub.url('/news/feed.xml')}: list that address instead"
+
+
+@shared
 def test_no_follow_links_indexes_the_items_as_they_are(stub: WebStub, tmp_path: Path) -> None:
     feed = loopback_feed(stub, FULL_TEXT)
     start = len(stub.requests)
@@ -419,6 +448,15 @@ def test_no_follow_links_indexes_the_items_as_they_are(stub: WebStub, tmp_path: 
 def test_urls_without_a_fetcher_are_errors_not_crashes(tmp_path: Path) -> None:
     articles, errors = load_articles(["https://example.org/feed.xml"])
     assert not articles and errors[0].where == "https://example.org/feed.xml" and errors[0].hint
+
+
+def test_malformed_urls_are_errors_not_crashes(tmp_path: Path) -> None:
+    # Refused before any request (robots.txt included): nothing here touches the network.
+    with Fetcher(settings_for(tmp_path)) as fetcher:
+        for url in ("http://[::1/feed.xml", "http://127.0.0.1:9/a\x00b", "ftp://127.0.0.1/feed.xml"):
+            with pytest.raises(FetchError, match="not a valid") as exc:
+                fetcher.fetch(url)
+            assert exc.value.where == url and exc.value.hint
 
 
 # ======================================================================== 5. --sources
@@ -446,13 +484,15 @@ def test_bad_lines_of_a_sources_file_are_errors_naming_file_and_line(tmp_path: P
                        "https:///feed.xml\n"
                        "missing-folder  Some Outlet\n"
                        '"unclosed folder\n'
-                       "https://example.org/feed.xml  Again\n", encoding="utf-8")
+                       "https://example.org/feed.xml  Again\n"
+                       "http://[::1/feed.xml\n", encoding="utf-8")
     with pytest.raises(IngestError) as exc:
         load_sources(listing)
     text = str(exc.value)
     for line, reason in ((2, "unsupported URL scheme 'ftp'"), (4, "URL without a host"),
                          (5, "no such file or directory"), (6, "unclosed double quote"),
-                         (7, "https://example.org/feed.xml is listed twice (first on line 1)")):
+                         (7, "https://example.org/feed.xml is listed twice (first on line 1)"),
+                         (8, "not a valid URL (Invalid IPv6 URL)")):
         assert f"{listing}:{line}: {reason}" in text, text
     assert f"{listing}:1:" not in text and f"{listing}:3:" not in text and exc.value.hint
 

@@ -4,16 +4,16 @@
 - ``/data/<path>``: a file of ``../shared/data/ingest``, with ETag and Last-Modified; a matching
   If-None-Match or If-Modified-Since gets 304. ``/private/<name>`` serves the same pages, but the
   ``/robots.txt`` served here disallows ``/private/``.
-- ``stub.files[path] = (body, content_type)``: more documents, served the same way (``loopback_feed``
-  writes a small RSS feed whose summary-only items link to pages here).
+- ``stub.files[path] = (body, content_type)``: more documents (or another robots.txt), served the same
+  way (``loopback_feed`` writes a small RSS feed whose summary-only items link to pages here).
 - ``/broken/...``: 404, 500, a redirect loop, an HTML page at a feed address, a truncated feed, a feed
   cut off mid-body, pages over a size limit (announced or not), a server that stalls mid-body, one that
   drips bytes, binary bytes, an empty body; ``/hops/N`` redirects N times; ``stub.status[path] = code``
   makes any path fail.
 
 Every request is recorded (``stub.requests``). The server runs in a thread on 127.0.0.1 and a free port;
-it stops on ``close()`` and in any case after ``lifetime`` seconds. ``python tests/web_stub.py`` serves
-it in the foreground (for trying ``scripts/reindex.py`` by hand).
+it stops on ``close()`` and in any case after ``lifetime`` seconds. ``python tests/web_stub.py [PORT]``
+serves it in the foreground for an hour (for trying ``scripts/reindex.py`` by hand).
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ class WebStub:
         class Handler(_Handler):
             state = stub
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
@@ -162,11 +162,11 @@ class _Handler(BaseHTTPRequestHandler):
         path = self.path.split("?", 1)[0]
         if path in self.state.status:
             self._send(self.state.status[path], b"forced failure")
-        elif path == "/robots.txt":
-            self._document(ROBOTS, "text/plain", 1_700_000_000)
         elif path in self.state.files:
             body, content_type = self.state.files[path]
             self._document(body, content_type, 1_700_000_000)
+        elif path == "/robots.txt":
+            self._document(ROBOTS, "text/plain", 1_700_000_000)
         elif path.startswith(("/data/", "/private/")):
             self._shared(path)
         elif path.startswith("/hops/"):
@@ -245,8 +245,11 @@ def loopback_feed(stub: WebStub, full_text: str) -> str:
 if __name__ == "__main__":
     import sys
 
-    with WebStub() as server:
+    server = WebStub(port=int(sys.argv[1]) if len(sys.argv) > 1 else 0).start(lifetime=3600)
+    try:
         print(loopback_feed(server, " ".join(["A long item that carries its full text."] * 30)), flush=True)
         print(f"serving {INGEST} on {server.url('/')} (Ctrl-C stops)", file=sys.stderr, flush=True)
         with contextlib.suppress(KeyboardInterrupt):
             server.stop.wait()
+    finally:
+        server.close()
