@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from rag.backends import help_text, LLM_BACKENDS
 from rag.errors import NewsragError
 from rag.settings import Settings
+from rag.sources import load_sources, Source
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -81,6 +82,8 @@ def _reindex(args: argparse.Namespace) -> int:
     from rag.indexer import reindex
 
     settings = settings_from(args)
+    if args.every:
+        return _reindex_every(args, settings)
     bar = tqdm(total=0, unit="article", disable=args.quiet or None, file=sys.stderr, dynamic_ncols=True)
 
     def progress(done: int, total: int, article: Any) -> None:
@@ -88,13 +91,61 @@ def _reindex(args: argparse.Namespace) -> int:
         bar.update(done - bar.n)
 
     try:
-        report = reindex(settings, args.paths, prune=args.prune, rebuild=args.rebuild, progress=progress)
+        report = reindex(settings, _inputs(args), prune=args.prune, rebuild=args.rebuild, progress=progress,
+                         follow_links=args.follow_links)
     finally:
         bar.close()
+    for note in report.warnings:
+        print(f"note {note}", file=sys.stderr)
     for err in report.errors:
         print(f"skipped {err}", file=sys.stderr)
     print(f"{settings.index_dir}: {report.summary_line()}")
     return 1 if report.skipped else 0
+
+
+def _inputs(args: argparse.Namespace) -> list[Source]:
+    """The PATHs and URLs of the command line, then the entries of each ``--sources`` file (read anew
+    on every call, so a scheduled run follows edits to the file)."""
+    inputs: list[Source] = [Source(p) for p in args.paths]
+    for path in args.sources or ():
+        inputs += load_sources(path)
+    return inputs
+
+
+def _reindex_every(args: argparse.Namespace, settings: Settings) -> int:
+    """``--every PERIOD``: re-index in rounds until SIGTERM or Ctrl-C, one summary line per round."""
+    import signal
+    import threading
+
+    from rag.indexer import reindex
+    from rag.schedule import parse_period, run_every
+
+    period = parse_period(args.every)
+    if args.rebuild:
+        raise NewsragError("--rebuild cannot be combined with --every", hint="rebuild once, then schedule")
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        stop.set()  # the running round ends after its current article; the wait ends at once
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+
+    _inputs(args)  # a bad --sources file stops the schedule before its first round
+
+    def one_round(_n: int) -> str:
+        report = reindex(settings, _inputs(args), prune=args.prune, stop=stop.is_set, follow_links=args.follow_links)
+        skipped = "".join(f"\n  skipped {err}" for err in report.errors[:20])
+        return report.summary_line() + skipped
+
+    def log(line: str) -> None:
+        print(line, flush=True)
+
+    what = [*args.paths, *(f"the sources in {f}" for f in args.sources or ())]
+    print(f"re-indexing {', '.join(what)} into {settings.index_dir} every {args.every} "
+          "(SIGTERM or Ctrl-C ends it between articles)", file=sys.stderr, flush=True)
+    run_every(period, one_round, stop, log)
+    return 0
 
 
 def _info(args: argparse.Namespace) -> int:
@@ -126,11 +177,18 @@ def _settings(args: argparse.Namespace) -> int:
 
 def _reindex_parser(p: argparse.ArgumentParser) -> None:
     _common(p)
-    p.add_argument("paths", nargs="+", type=Path, help="files or directories: .jsonl, .txt, .html, feeds")
+    p.add_argument("paths", nargs="*", metavar="PATH_OR_URL", help="files, directories, or http(s) URLs of feeds "
+                   "and pages: .jsonl, .json, .txt, .md, .html, RSS/Atom/RDF and JSON feeds")
+    p.add_argument("--sources", metavar="FILE", action="append", help="a file listing feeds, pages and folders, one "
+                   "a line, each optionally followed by the outlet name to give its articles (repeatable)")
+    p.add_argument("--no-follow-links", dest="follow_links", action="store_false", default=None,
+                   help="index feed items as they are, without fetching the pages of summary-only items")
     p.add_argument("--prune", action="store_true", help="remove articles that are no longer in the sources")
     p.add_argument("--rebuild", action="store_true", help="drop the index and build it anew (after changing "
                    "the embedder)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--every", metavar="PERIOD", help="keep running and re-index every PERIOD (30s, 15m, 2h; "
+                   "jittered by ±10%%, rounds never overlap), one summary line per round; SIGTERM ends it")
     p.set_defaults(func=_reindex)
 
 
@@ -178,6 +236,8 @@ def guarded(fn: Callable[[], int]) -> int:
 
 def run(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> int:
     args = parser.parse_args(argv)
+    if getattr(args, "paths", None) == [] and not getattr(args, "sources", None):
+        parser.error("give at least one PATH_OR_URL, or --sources FILE")
     return guarded(lambda: args.func(args))
 
 

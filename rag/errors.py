@@ -33,3 +33,18 @@ class IngestError(NewsragError):
     def __init__(self, where: str, message: str, hint: str = "") -> None:
         super().__init__(f"{where}: {message}", hint)
         self.where = where
+        self.reason = message
+
+
+class IngestWarning(IngestError):
+    """Something read only in part; the article itself was indexed (a feed item kept its summary because
+    its page could not be fetched, say). It does not count as a skipped input and does not stop a prune."""
+
+
+class FetchError(IngestError):
+    """A URL could not be fetched; ``where`` is the URL. ``transient`` errors (network, time-outs, 5xx)
+    may pass on a later round; the others (404, robots.txt, too large, redirect loop) will not by themselves."""
+
+    def __init__(self, url: str, message: str, hint: str = "", transient: bool = False) -> None:
+        super().__init__(url, message, hint)
+        self.transient = transient

@@ -3,7 +3,8 @@
 Unchanged articles (same content and chunking) are skipped without re-embedding, changed ones are
 replaced, ``prune`` drops articles no longer in the sources. Each article is written with one
 upsert, and completeness is judged from the index itself, so a run killed at any point and run
-again leaves every article exactly once.
+again leaves every article exactly once. URL sources are fetched by a ``rag.fetch.Fetcher`` whose
+cache lives in ``<index_dir>/fetch-cache/``, so an unchanged feed costs one conditional request.
 """
 
 from __future__ import annotations
@@ -18,9 +19,12 @@ from filelock import FileLock, Timeout
 
 from rag.chunking import chunk_article
 from rag.embedding import Embedder, get_embedder
-from rag.errors import IngestError, NewsragError
-from rag.ingest import iter_inputs
+from rag.errors import IngestError, IngestWarning, NewsragError
+from rag.fetch import Fetcher
+from rag.ingest import iter_inputs, UrlReader
+from rag.ingest_url import UrlIngester
 from rag.settings import Settings
+from rag.sources import as_sources, Source
 from rag.store import ChunkStore
 from rag.types import Article, Chunk
 
@@ -41,7 +45,14 @@ class ReindexReport:
     seconds: float = 0.0
     total_chunks: int = 0
     prune_skipped: bool = False
+    #: The run was asked to stop (SIGTERM) and ended between two articles; no prune then.
+    interrupted: bool = False
     errors: list[IngestError] = field(default_factory=list)
+    #: Inputs read only in part (a feed item that kept its summary); they do not stop a prune.
+    warnings: list[IngestWarning] = field(default_factory=list)
+    #: HTTP requests sent for URL sources (robots.txt included) and how many were answered 304.
+    requests: int = 0
+    not_modified: int = 0
 
     @property
     def chunks_per_second(self) -> float:
@@ -51,7 +62,9 @@ class ReindexReport:
         return (f"added {self.added}, updated {self.updated}, unchanged {self.unchanged}, "
                 f"removed {self.removed}, skipped {self.skipped}; {self.chunks} chunks embedded in "
                 f"{self.seconds:.1f} s ({self.chunks_per_second:.1f} chunks/s); index holds {self.total_chunks} chunks"
-                + ("; prune skipped because some inputs could not be read" if self.prune_skipped else ""))
+                + (f"; {self.requests} requests, {self.not_modified} not modified" if self.requests else "")
+                + ("; prune skipped because some inputs could not be read" if self.prune_skipped else "")
+                + ("; stopped early on request" if self.interrupted else ""))
 
 
 def embedding_text(chunk: Chunk) -> str:
@@ -77,10 +90,15 @@ def chunk_size(settings: Settings, embedder: Embedder) -> tuple[int, int]:
     return size, min(settings.chunk_overlap, size // 4)
 
 
-def collect(paths: Iterable[str | Path], report: ReindexReport) -> list[Article]:
-    """Read all sources; bad inputs and conflicting duplicate ids go to ``report.errors``."""
+def collect(paths: Iterable[str | Path | Source], report: ReindexReport,
+            read_url: UrlReader | None = None) -> list[Article]:
+    """Read all sources (URLs through ``read_url``); bad inputs and conflicting duplicate ids go to
+    ``report.errors``, inputs read only in part to ``report.warnings``."""
     by_id: dict[str, Article] = {}
-    for item in iter_inputs(paths):
+    for item in iter_inputs(paths, read_url):
+        if isinstance(item, IngestWarning):
+            report.warnings.append(item)
+            continue
         if isinstance(item, IngestError):
             report.errors.append(item)
             continue
@@ -95,14 +113,39 @@ def collect(paths: Iterable[str | Path], report: ReindexReport) -> list[Article]
     return list(by_id.values())
 
 
-def reindex(settings: Settings, paths: Sequence[str | Path], *, prune: bool = False, rebuild: bool = False,
-            progress: Progress | None = None) -> ReindexReport:
-    """Bring the index at ``settings.index_dir`` in line with the articles found under ``paths``."""
+def fetch_cache_dir(settings: Settings) -> Path:
+    """Where re-indexing keeps fetched bodies and their validators: ``<index_dir>/fetch-cache``."""
+    return Path(settings.index_dir) / "fetch-cache"
+
+
+def _collect_all(settings: Settings, paths: Sequence[str | Path | Source], report: ReindexReport,
+                 follow_links: bool | None) -> list[Article]:
+    sources = as_sources(paths)
+    if not any(s.is_url for s in sources):
+        return collect(sources, report)
+    with Fetcher(settings, fetch_cache_dir(settings)) as fetcher:
+        follow = settings.follow_links if follow_links is None else follow_links
+        articles = collect(sources, report, UrlIngester(fetcher, follow, settings.summary_chars))
+        report.requests, report.not_modified = fetcher.stats.requests, fetcher.stats.not_modified
+    return articles
+
+
+def reindex(settings: Settings, paths: Sequence[str | Path | Source], *, prune: bool = False, rebuild: bool = False,
+            progress: Progress | None = None, stop: Callable[[], bool] | None = None,
+            follow_links: bool | None = None) -> ReindexReport:
+    """Bring the index at ``settings.index_dir`` in line with the articles found under ``paths``
+    (files, folders, http(s) URLs of feeds and pages, or ``Source`` records naming an outlet).
+
+    ``stop`` is asked before each article: when it returns True the run ends there (every article
+    written so far is complete; nothing is pruned) and the report says ``interrupted``.
+    ``follow_links`` overrides ``settings.follow_links`` (fetch the pages of summary-only feed items).
+    A URL that cannot be read is an error in the report like a bad file, and stops the prune.
+    """
     started = time.perf_counter()
     report = ReindexReport()
     embedder = get_embedder(settings.embedder)
     size, overlap = chunk_size(settings, embedder)
-    articles = collect(paths, report)
+    articles = _collect_all(settings, paths, report, follow_links)
     lock_path = Path(settings.index_dir) / ".reindex.lock"
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -112,6 +155,9 @@ def reindex(settings: Settings, paths: Sequence[str | Path], *, prune: bool = Fa
             store = ChunkStore(settings, embedder.name, embedder.dim, create=True)
             states = store.article_states()
             for done, article in enumerate(articles, 1):
+                if stop is not None and stop():
+                    report.interrupted = True
+                    break
                 ihash = index_hash(article, settings, embedder)
                 state = states.get(article.id)
                 if state is not None and state.is_complete(ihash):
@@ -129,7 +175,7 @@ def reindex(settings: Settings, paths: Sequence[str | Path], *, prune: bool = Fa
                     progress(done, len(articles), article)
             # An unreadable input may hold articles that still exist: pruning then would delete them.
             report.prune_skipped = prune and bool(report.errors)
-            if prune and not report.errors:
+            if prune and not report.errors and not report.interrupted:
                 keep = {a.id for a in articles}
                 gone = [aid for aid in states if aid not in keep]
                 store.delete_ids(cid for aid in gone for cid in states[aid].chunk_ids)

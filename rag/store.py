@@ -1,5 +1,12 @@
 """The Chroma adapter: chunks with their article metadata in one cosine-space collection.
 
+A local (directory) index may be written by another process while this one serves it (a re-index
+beside the chat UI). Chroma's embedded client keeps its vector index in memory and does not see such
+writes: its searches go stale and then fail ("Error finding id"). So a local store watches Chroma's
+SQLite files (one ``stat`` per read) and, when another process wrote, reopens the collection from
+disk; a read that still fails is retried once on a freshly opened collection. A Chroma server needs
+none of this: it serves every process from one copy.
+
 The index describes itself: the collection's metadata names the embedder that built it, and every
 chunk carries its article's ``index_hash`` and chunk count, so the re-indexer can tell from the
 index alone which articles are complete and current (no side manifest to drift out of sync).
@@ -7,13 +14,15 @@ index alone which articles are complete and current (no side manifest to drift o
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 import contextlib
 from dataclasses import dataclass, field
 import logging
+import os
 from pathlib import Path
+import threading
 import time
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -22,6 +31,7 @@ from rag.settings import Settings
 from rag.types import Chunk, Hit
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 _PAGE = 5000
 
@@ -64,6 +74,46 @@ def _client(settings: Settings, create: bool) -> Any:
     return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
 
 
+def _forget_cached_system(client: Any) -> None:
+    """Make the next client for the same directory open it anew instead of reusing this process's
+    cached (stale) one. Chroma caches one "system" per path and process; its public API can only
+    clear all of them, which would pull the ground from under other stores of this process."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    ident = getattr(client, "_identifier", None)
+    for cache in ("_identifier_to_system", "_identifier_to_refcount"):
+        getattr(SharedSystemClient, cache, {}).pop(ident, None)
+
+
+class _Watch:
+    """A marker file in a local index that every write through a ChunkStore replaces, so a reader can
+    tell with one ``stat`` that another process wrote. (Chroma's own SQLite files are no such signal:
+    merely opening a client commits to them.)"""
+
+    NAME = "changed.stamp"
+
+    def __init__(self, directory: Path) -> None:
+        self.marker = directory / self.NAME
+        self.stamp = self.read()
+
+    def read(self) -> tuple[int, int] | None:
+        try:
+            st = self.marker.stat()
+        except OSError:
+            return None
+        return st.st_ino, st.st_mtime_ns
+
+    def changed(self) -> bool:
+        return self.read() != self.stamp
+
+    def touch(self) -> None:
+        """Announce a write (a new file each time: a new inode even within one mtime tick)."""
+        tmp = self.marker.with_name(f".{self.NAME}.{os.getpid()}.{threading.get_ident()}")
+        tmp.write_text(str(time.time_ns()))
+        os.replace(tmp, self.marker)
+        self.stamp = self.read()
+
+
 def _hit(cid: str, doc: str | None, meta: Any, similarity: float) -> Hit:
     return Hit(chunk_id=cid, article_id=str(meta["article_id"]), text=doc or "", similarity=similarity,
                title=str(meta.get("title", "")), source=meta.get("source"), published=meta.get("published"),
@@ -91,18 +141,21 @@ class ChunkStore:
     def __init__(self, settings: Settings, embedder_name: str, dim: int, create: bool = False) -> None:
         self.settings = settings
         self._client = _client(settings, create)
+        # Only a local index can be written behind this process's back.
+        self._watch = None if settings.chroma_host else _Watch(Path(settings.index_dir))
+        self._lock = threading.Lock()
         if create:
-            self._col = self._client.get_or_create_collection(
+            self._collection = self._client.get_or_create_collection(
                 settings.collection, configuration={"hnsw": {"space": "cosine", "ef_search": EF_SEARCH}},
                 metadata={"embedder": embedder_name, "dim": dim, "created": time.strftime("%Y-%m-%dT%H:%M:%S")},
                 embedding_function=None)
         else:
             try:
-                self._col = self._client.get_collection(settings.collection, embedding_function=None)
+                self._collection = self._client.get_collection(settings.collection, embedding_function=None)
             except Exception as exc:  # chromadb raises NotFoundError / ValueError by version
                 raise IndexMissingError(f"No collection {settings.collection!r} in {settings.index_dir}",
                                         hint=reindex_hint(settings)) from exc
-        built_with = (self._col.metadata or {}).get("embedder")
+        built_with = (self._collection.metadata or {}).get("embedder")
         if built_with and built_with != embedder_name:
             raise EmbedderMismatchError(
                 f"The index in {settings.index_dir} was built with embedder {built_with!r}, "
@@ -112,9 +165,58 @@ class ChunkStore:
         # Also when create=True: get_or_create leaves an existing collection's configuration as it was.
         self._raise_ef_search()
 
+    @property
+    def _col(self) -> Any:
+        """The collection, reopened first when another process wrote to the local index since."""
+        if self._watch is not None and self._watch.changed():
+            self.reopen()
+        return self._collection
+
+    def _wrote(self) -> None:
+        """Tell other processes serving this index that it changed (our own writes are no reason for
+        this store to reopen)."""
+        if self._watch is not None:
+            try:
+                self._watch.touch()
+            except OSError as exc:  # a read-only index directory: readers then rely on the retry
+                log.warning("could not mark the index in %s as changed: %s", self.settings.index_dir, exc)
+
+    def reopen(self, force: bool = False) -> bool:
+        """Open the local collection anew from disk (after another process wrote to it); True when it
+        was reopened. On failure (say, the writer is mid-way) the old handle stays and the next read
+        tries again."""
+        if self._watch is None:
+            return False
+        with self._lock:
+            if not force and not self._watch.changed():
+                return False  # another thread reopened it meanwhile
+            stamp = self._watch.read()  # before opening: a write during the reopen triggers another
+            try:
+                _forget_cached_system(self._client)
+                client = _client(self.settings, create=False)
+                collection = client.get_collection(self.settings.collection, embedding_function=None)
+            except Exception as exc:  # any client error: keep serving from what we have
+                log.warning("could not reopen the index in %s after another process wrote to it: %s",
+                            self.settings.index_dir, exc)
+                return False
+            self._client, self._collection = client, collection
+            self._watch.stamp = stamp
+            log.info("reopened the index in %s: another process changed it", self.settings.index_dir)
+            return True
+
+    def _read(self, fn: Callable[[Any], _T]) -> _T:
+        """``fn(collection)``, retried once on a freshly reopened collection when it fails on a local
+        index (a search racing another process's write can fail on stale ids)."""
+        try:
+            return fn(self._col)
+        except Exception:
+            if not self.reopen(force=True):
+                raise
+            return fn(self._collection)
+
     def ef_search(self) -> int | None:
         """The collection's HNSW ``ef_search`` (None for a non-HNSW index)."""
-        hnsw = (self._col.configuration_json or {}).get("hnsw") or {}
+        hnsw = (self._collection.configuration_json or {}).get("hnsw") or {}
         value = hnsw.get("ef_search")
         return int(value) if value is not None else None
 
@@ -128,7 +230,7 @@ class ChunkStore:
         if current is None or current >= EF_SEARCH:
             return
         try:
-            self._col.modify(configuration={"hnsw": {"ef_search": EF_SEARCH}})
+            self._collection.modify(configuration={"hnsw": {"ef_search": EF_SEARCH}})
         except Exception as exc:  # any client or server error: the collection stays usable
             log.warning("could not raise ef_search of collection %r from %s to %s: %s",
                         self.settings.collection, current, EF_SEARCH, exc)
@@ -141,7 +243,7 @@ class ChunkStore:
             client.delete_collection(settings.collection)
 
     def count(self) -> int:
-        return int(self._col.count())
+        return int(self._read(lambda col: col.count()))
 
     def write_article(self, chunks: Sequence[Chunk], vectors: np.ndarray, index_hash: str,
                       stale_ids: Iterable[str] = ()) -> None:
@@ -158,17 +260,23 @@ class ChunkStore:
         stale = sorted(set(stale_ids) - {c.id for c in chunks})
         if stale:
             self._col.delete(ids=stale)
+        self._wrote()
 
     def delete_ids(self, ids: Iterable[str]) -> None:
         ids = sorted(ids)
         for i in range(0, len(ids), _PAGE):
             self._col.delete(ids=ids[i:i + _PAGE])
+        self._wrote()
 
     def _pages(self, include: list[str]) -> Iterable[dict[str, Any]]:
         """Every chunk's ``include`` fields, one Chroma page (``_PAGE`` chunks) at a time."""
         offset = 0
+
+        def page_at(at: int) -> Callable[[Any], dict[str, Any]]:
+            return lambda col: dict(col.get(include=include, limit=_PAGE, offset=at))
+
         while True:
-            page = self._col.get(include=include, limit=_PAGE, offset=offset)
+            page = self._read(page_at(offset))
             if not page["ids"]:
                 return
             yield page
@@ -200,8 +308,9 @@ class ChunkStore:
             doc_filter = {"$contains": contains[0]}
         elif contains:
             doc_filter = {"$or": [{"$contains": c} for c in contains]}
-        res = self._col.query(query_embeddings=[vector.tolist()], n_results=min(k, n), where=where or None,
-                              where_document=doc_filter, include=["documents", "metadatas", "distances"])
+        res = self._read(lambda col: col.query(
+            query_embeddings=[vector.tolist()], n_results=min(k, n), where=where or None, where_document=doc_filter,
+            include=["documents", "metadatas", "distances"]))
         return [_hit(cid, doc, meta, 1.0 - float(dist)) for cid, doc, meta, dist in
                 zip(res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0])]
 
@@ -210,7 +319,7 @@ class ChunkStore:
         ``vector`` from their stored embeddings, so hits found by other means rank like dense ones."""
         if not ids:
             return []
-        res = self._col.get(ids=list(ids), include=["documents", "metadatas", "embeddings"])
+        res = self._read(lambda col: col.get(ids=list(ids), include=["documents", "metadatas", "embeddings"]))
         by_id = {cid: (doc, meta, emb) for cid, doc, meta, emb in
                  zip(res["ids"], res["documents"], res["metadatas"], res["embeddings"])}
         q = np.asarray(vector, dtype=np.float32)
@@ -238,6 +347,7 @@ class ChunkStore:
         meta.update(info)
         meta.pop("hnsw:space", None)
         self._col.modify(metadata=meta)
+        self._wrote()
 
     def info(self) -> dict[str, Any]:
         """The collection metadata, re-read so that another client's re-index shows."""
@@ -247,8 +357,11 @@ class ChunkStore:
             return dict(self._col.metadata or {})
 
     def sample_metadata(self, limit: int) -> list[dict[str, Any]]:
-        """Metadata of up to ``limit`` chunks (a bounded read, cheap on any archive size)."""
-        return [dict(m) for m in self._col.get(include=["metadatas"], limit=limit)["metadatas"]]
+        """Metadata of up to ``limit`` of the most recently added chunks (a bounded read, cheap on any
+        archive size; new articles are in it as soon as they are indexed)."""
+        offset = max(0, self.count() - limit)
+        page = self._read(lambda col: col.get(include=["metadatas"], limit=limit, offset=offset))
+        return [dict(m) for m in page["metadatas"]]
 
     def summary(self) -> dict[str, Any]:
         """Articles, chunks, languages, outlets and date span of the archive, for the UI and the CLI."""

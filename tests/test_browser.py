@@ -233,3 +233,35 @@ def test_like_with_a_comment_is_saved_for_evaluation(page: Any, app: dict[str, A
     assert last["question"] == "Why did Catania airport close?"
     assert last["citations"][0]["source"] == "example-news.test"
     assert last["llm"].startswith("openai: openai-stub") and last["filters"]["as_of"]
+
+
+def test_a_reindex_by_another_process_while_chatting(page: Any, app: dict[str, Any], tmp_path: Path) -> None:
+    """The live archive: scripts/reindex.py adds an article to the index the UI serves while a question is
+    being answered; nothing fails, and without a reload the header, the example questions and the
+    answers follow the new article."""
+    page.wait_for_selector("#freshness")
+    assert "2025-06-09" not in page.inner_text("#freshness")
+    source = tmp_path / "zoo.jsonl"
+    source.write_text(json.dumps({
+        "id": "t-pandas", "title": "Zoo welcomes twin pandas", "source": "example-news.test",
+        "published": "2025-06-09", "language": "en",
+        "text": "The city zoo welcomed twin giant pandas born overnight, keepers said on Tuesday. The cubs "
+                "weigh 150 grams each and will stay with their mother."}) + "\n", encoding="utf-8")
+    reindex = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "reindex.py"), "--index-dir", str(app["index"]),
+                                "--quiet", str(source)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True)
+    try:
+        during = ask(page, QUESTION)  # answered while the other process writes
+        assert "Could not answer" not in during.inner_text() and "Damas" in page.inner_text("#sources-panel")
+        out, _ = reindex.communicate(timeout=150)
+    finally:
+        if reindex.poll() is None:
+            reindex.kill()
+    assert reindex.returncode == 0 and "added 1" in out, out
+    page.wait_for_function("() => document.querySelector('#freshness').innerText.includes('2025-06-09')",
+                           timeout=60_000)  # the page's timer noticed the change: no reload
+    assert "Zoo welcomes twin pandas" in page.inner_text("#examples")
+    bubble = ask(page, "How much do the panda cubs weigh?")
+    assert "Could not answer" not in bubble.inner_text()
+    assert "Zoo welcomes twin pandas" in page.locator("#sources-panel .current .src-card.cited").first.inner_text()
+    shot(page, "live-reindex.png")

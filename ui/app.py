@@ -58,6 +58,7 @@ class ChatTab:
     send_comment: gr.Button
     feedback_note: gr.Markdown
     copy: gr.Textbox
+    examples: gr.Dataset
     date_from: gr.DateTime
     date_to: gr.DateTime
     outlets: gr.Dropdown
@@ -77,10 +78,12 @@ class ArchiveTab:
     added: gr.HTML
 
 
-def _header(settings: Settings, llm_label: str) -> None:
+def _header(settings: Settings, llm_label: str) -> gr.HTML:
+    """The title line, and the archive's freshness line (returned: it is updated as the archive changes)."""
     gr.HTML(f'<h2 style="margin:0">newsrag: ask the news archive</h2><div class="meta">Answers cite the '
             f'archive as [n]; click one to see its passage. LLM: <b id="llm-name">{render.esc(llm_label)}'
             f'</b> · index: <code>{render.esc(settings.index_dir)}</code></div>')
+    return gr.HTML(elem_id="freshness-line")
 
 
 def _conversation_column(settings: Settings, examples: list[str]) -> dict[str, Any]:
@@ -99,12 +102,14 @@ def _conversation_column(settings: Settings, examples: list[str]) -> dict[str, A
                              max_length=2000)
         send_comment = gr.Button("Send comment", size="sm", elem_id="feedback-send")
     feedback_note = gr.Markdown("", elem_id="feedback-note")
-    if examples:
-        gr.Examples([[q] for q in examples], inputs=[box], label="Questions from the archive")
+    # A Dataset rather than gr.Examples: its samples can follow new headlines without a page reload.
+    examples_list = gr.Dataset(components=[box], samples=[[q] for q in examples], label="Questions from the archive",
+                               elem_id="examples", visible=bool(examples))
     with gr.Accordion("Copy the answer with its references", open=False):
         copy = gr.Textbox(show_label=False, lines=6, buttons=["copy"], elem_id="copy-answer", interactive=False)
     return dict(chat=chat, box=box, ask=ask, stop=stop, status=status, feedback_box=feedback_box,
-                comment=comment, send_comment=send_comment, feedback_note=feedback_note, copy=copy)
+                comment=comment, send_comment=send_comment, feedback_note=feedback_note, copy=copy,
+                examples=examples_list)
 
 
 def _sources_column() -> dict[str, Any]:
@@ -169,19 +174,39 @@ def _wire_chat(t: ChatTab, session: gr.State, handlers: ChatHandlers, settings: 
                          api_visibility="private")
     t.chat.clear(lambda: (Session(), render.sources_panel(None), "", ""), None,
                  [session, t.sources, t.status, t.copy], api_visibility="private")
+    t.examples.click(lambda sample: sample[0] if sample else "", t.examples, t.box, api_visibility="private")
 
 
-def _wire_archive(app: gr.Blocks, t: ArchiveTab, chat: ChatTab, archive: Archive) -> None:
-    facts_and_menus = [t.facts, chat.outlets, chat.languages]
+def _wire_archive(app: gr.Blocks, t: ArchiveTab, chat: ChatTab, freshness: gr.HTML, archive: Archive,
+                  refresh_seconds: float) -> None:
+    """The archive facts, the freshness line, the filter menus and the example questions: filled on page
+    load, on Refresh, after an upload, and by a timer whenever the index changed (a re-index by
+    another process included), without reloading the page."""
+    seen = gr.State(None)  # the index version this page shows
+    outputs = [t.facts, freshness, chat.outlets, chat.languages, chat.examples, seen]
 
     def load_archive() -> tuple[Any, ...]:
+        version = archive.version()
         summary = archive.summary()  # one read of the index for the facts and both menus
         outlet_choices, language_choices = archive.choices(summary)
-        return (archive.summary_html(summary), gr.update(choices=outlet_choices),
-                gr.update(choices=language_choices))
+        examples = archive.example_questions()
+        return (archive.summary_html(summary), archive.freshness_html(summary), gr.update(choices=outlet_choices),
+                gr.update(choices=language_choices),
+                gr.Dataset(samples=[[q] for q in examples], visible=bool(examples)), version)
 
-    app.load(load_archive, None, facts_and_menus, api_visibility="private")
-    t.refresh.click(load_archive, None, facts_and_menus, api_visibility="private")
+    def if_changed(shown: Any) -> tuple[Any, ...]:
+        try:
+            if shown is not None and tuple(shown) == archive.version():
+                return tuple(gr.skip() for _ in outputs)
+        except Exception:  # the index is being rebuilt: try again on the next tick
+            return tuple(gr.skip() for _ in outputs)
+        return load_archive()
+
+    app.load(load_archive, None, outputs, api_visibility="private")
+    t.refresh.click(load_archive, None, outputs, api_visibility="private")
+    if refresh_seconds > 0:
+        gr.Timer(refresh_seconds).tick(if_changed, [seen], outputs, api_visibility="private",
+                                       show_progress="hidden", queue=False)
 
     def on_upload(paths: list[str] | None,
                   progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008 (Gradio's idiom)
@@ -191,7 +216,7 @@ def _wire_archive(app: gr.Blocks, t: ArchiveTab, chat: ChatTab, archive: Archive
         result = upload(archive, paths, step)
         return (result, None, *load_archive())
 
-    t.add.click(on_upload, [t.files], [t.added, t.files, *facts_and_menus], concurrency_limit=1,
+    t.add.click(on_upload, [t.files], [t.added, t.files, *outputs], concurrency_limit=1,
                 concurrency_id="upload", api_visibility="private")
 
 
@@ -206,14 +231,14 @@ def build_app(pipeline: Pipeline) -> gr.Blocks:
 
     with gr.Blocks(title="newsrag") as app:
         session = gr.State(Session())
-        _header(settings, handlers.llm_label)
+        freshness = _header(settings, handlers.llm_label)
         with gr.Tabs():
             with gr.Tab("Chat", id="chat-tab"):
                 chat = _chat_tab(settings, examples)
             with gr.Tab("Archive", id="archive-tab"):
                 archive_tab = _archive_tab()
         _wire_chat(chat, session, handlers, settings)
-        _wire_archive(app, archive_tab, chat, archive)
+        _wire_archive(app, archive_tab, chat, freshness, archive, settings.ui_refresh_seconds)
     return app
 
 

@@ -99,6 +99,18 @@ class Archive:
         body = "".join(f"<tr><td><b>{k}</b></td><td>{v}</td></tr>" for k, v in rows)
         return f'<table class="archive-facts">{body}</table>'
 
+    def version(self) -> tuple[int, str]:
+        """Changes when the index does (a re-index here or in another process)."""
+        return self.pipeline.store.version()
+
+    def freshness_html(self, s: dict[str, Any] | None = None) -> str:
+        """One line for the page header: how big the archive is, its newest article, its last re-index."""
+        s = s or self.summary()
+        newest = f"newest article {esc(s['last_date'])}" if s.get("last_date") else "no dated articles"
+        when = esc(str(s.get("last_reindex") or "unknown")[:16].replace("T", " "))
+        return (f'<span id="freshness">Archive: {s["articles"]} articles · {newest} · '
+                f'last re-index {when}</span>')
+
     def example_questions(self, limit: int = 4) -> list[str]:
         """Questions about a few recent headlines of the archive, varied languages first (cheap: a
         bounded sample of the index, not a scan)."""
