@@ -74,7 +74,7 @@ def main() -> int:
     index = work / "index"
     subprocess.run([sys.executable, str(ROOT / "scripts" / "reindex.py"), "--index-dir", str(index), "--quiet",
                     str(ROOT / "sample")], check=True, capture_output=True)
-    with WebStub().start(lifetime=3600) as web:
+    with WebStub() as web:  # stops itself after 10 minutes in any case
         sources = work / "feeds.txt"
         sources.write_text("".join(web.url(f"/data/{f}") + "\n" for f in FEEDS), encoding="utf-8")
         ui, url = start_server(argparse.Namespace(index_dir=index, llm=args.llm, concurrency=None))
