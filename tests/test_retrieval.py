@@ -110,3 +110,14 @@ def test_lexical_filter_follows_chroma_where_semantics() -> None:
     assert not matches({"published_day": 20250601, "source": "b.test"}, where)
     assert not matches({"source": "a.test"}, where)  # undated: outside any dated window
     assert matches({"anything": 1}, None)
+
+
+def test_the_name_channel_serves_questions_and_keywords_not_pasted_statements() -> None:
+    from rag.question import analyse
+    from rag.retrieval import NameChannel
+
+    channel = NameChannel(store=None, k=10)  # type: ignore[arg-type]  # applies() reads only the query
+    assert channel.applies(analyse("Which Italian volcano, Etna or Stromboli, erupted on Monday?"))
+    assert channel.applies(analyse("Etna Stromboli eruption"))
+    statement = analyse("Mount Etna in Sicily erupted on Monday, sending a column of ash several kilometres high.")
+    assert statement.is_lookup and statement.names and not channel.applies(statement)
