@@ -66,7 +66,8 @@ def build_retriever(settings: Settings, store: ChunkStore, embedder: Embedder,
             else Gate(settings.min_relevance, settings.relevance_margin))
     return Retriever(embedder, build_channels(settings, store), gate, top_k=settings.top_k,
                      per_article=settings.per_article, rrf_k=settings.rrf_k,
-                     syndication_overlap=settings.syndication_overlap, reranker=reranker)
+                     syndication_overlap=settings.syndication_overlap, reranker=reranker,
+                     date_slack_days=settings.date_slack_days)
 
 
 def build_answerer(settings: Settings,

@@ -16,6 +16,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import date, timedelta
 import re
 from typing import Any
 
@@ -31,14 +32,25 @@ def _day(value: str) -> int:
     return int(value[:10].replace("-", ""))
 
 
-def build_where(filters: Filters, window: Window | None = None) -> dict[str, Any] | None:
-    """Chroma ``where`` clause for the filters (and a relative-date window narrowing them)."""
+def _shift(day: str, days: int) -> str:
+    return (date.fromisoformat(day[:10]) + timedelta(days=days)).isoformat()
+
+
+def build_where(filters: Filters, window: Window | None = None, slack_days: int = 0) -> dict[str, Any] | None:
+    """Chroma ``where`` clause for the filters (and a relative-date window narrowing them).
+
+    ``slack_days`` widens the dates the pipeline infers (the as-of day, a relative window's edges) but
+    not the ones the reader typed (``date_from``/``date_to``): publication dates of wire copy and the
+    day a question is asked are noisy by a day or two.
+    """
     clauses: list[dict[str, Any]] = []
     lo = filters.date_from
-    hi = min([d for d in (filters.date_to, filters.as_of) if d], default=None)
+    as_of = _shift(filters.as_of, slack_days) if filters.as_of else None
+    hi = min([d for d in (filters.date_to, as_of) if d], default=None)
     if window:
-        lo = max(lo or window.start, window.start)
-        hi = min(hi or window.end, window.end)
+        start, end = _shift(window.start, -slack_days), _shift(window.end, slack_days)
+        lo = max(lo or start, start)
+        hi = min(hi or end, end)
     if lo:
         clauses.append({"published_day": {"$gte": _day(lo)}})
     if hi:
@@ -225,7 +237,7 @@ class Retriever:
 
     def __init__(self, embedder: Embedder, channels: Sequence[Channel], gate: Gate, *, top_k: int = 5,
                  per_article: int = 2, rrf_k: int = 60, syndication_overlap: float = 0.7,
-                 reranker: Reranker | None = None) -> None:
+                 reranker: Reranker | None = None, date_slack_days: int = 0) -> None:
         self.embedder = embedder
         self.channels = list(channels)
         self.gate = gate
@@ -234,6 +246,7 @@ class Retriever:
         self.rrf_k = rrf_k
         self.syndication_overlap = syndication_overlap
         self.reranker = reranker
+        self.date_slack_days = date_slack_days
 
     def find(self, query: Query, filters: Filters | None = None, top_k: int | None = None) -> Found:
         """The best ``top_k`` passages (default: the retriever's), and whether they honour the period
@@ -246,9 +259,11 @@ class Retriever:
         filters = filters or Filters()
         k = top_k or self.top_k
         vector = self.embedder.embed_query(query.searched)
-        hits = self._search(query, vector, build_where(filters, query.window), k)
+        slack = self.date_slack_days
+        hits = self._search(query, vector, build_where(filters, query.window, slack), k)
         if query.window and not self.gate(hits):
-            return Found(self._search(query, vector, build_where(filters), k), query.window, outside_window=True)
+            return Found(self._search(query, vector, build_where(filters, None, slack), k), query.window,
+                         outside_window=True)
         return Found(hits, query.window)
 
     def _search(self, query: Query, vector: np.ndarray, where: dict[str, Any] | None, k: int) -> list[Hit]:

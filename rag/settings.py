@@ -69,6 +69,10 @@ class Settings(BaseSettings):
                            "multilingual dev archive it raised hit@5 but lowered hit@1 and MRR (README, Evaluation).")
     lexical_weight: float = Field(0.5, ge=0.0, le=5.0, description="Weight of the BM25 channel's ranks in "
                                   "the reciprocal rank fusion (the dense channels weigh 1).")
+    date_slack_days: int = Field(2, ge=0, le=14, description="Days added around the dates the pipeline infers "
+                                 "(the as-of day, the edges of a relative window such as 'this week'), not the "
+                                 "dates typed in the filters: publication dates of wire copy and the day a "
+                                 "question is asked are noisy by a day or two.")
     name_k: int | None = Field(None, ge=1, le=500, description="Candidates of the exact-name channel (dense "
                                "search among chunks containing the question's proper names); default half of "
                                "fetch_k, at least 10.")

@@ -121,3 +121,11 @@ def test_the_name_channel_serves_questions_and_keywords_not_pasted_statements() 
     assert channel.applies(analyse("Etna Stromboli eruption"))
     statement = analyse("Mount Etna in Sicily erupted on Monday, sending a column of ash several kilometres high.")
     assert statement.is_lookup and statement.names and not channel.applies(statement)
+
+
+def test_inferred_dates_get_slack_but_typed_ones_do_not() -> None:
+    window = Window("2025-06-01", "2025-06-08", "this week")
+    where = build_where(Filters(as_of="2025-06-08"), window, slack_days=2)
+    assert where == {"$and": [{"published_day": {"$gte": 20250530}}, {"published_day": {"$lte": 20250610}}]}
+    typed = build_where(Filters(date_from="2025-06-01", date_to="2025-06-03", as_of="2025-06-08"), None, 2)
+    assert typed == {"$and": [{"published_day": {"$gte": 20250601}}, {"published_day": {"$lte": 20250603}}]}
