@@ -56,7 +56,9 @@ def _ask(args: argparse.Namespace) -> int:
             streamed += event.text
             print(event.text, end="", flush=True)
         elif isinstance(event, Retrieved) and not args.json:
-            print(f"({len(event.hits)} passages in {event.seconds:.2f} s)\n", file=sys.stderr)
+            w = event.window
+            period = f"; read “{w.phrase}” as {w.start} to {w.end} (--date-from/--date-to search others)" if w else ""
+            print(f"({len(event.hits)} passages in {event.seconds:.2f} s{period})\n", file=sys.stderr)
         elif isinstance(event, Done):
             answer = event.answer
     assert answer is not None

@@ -25,7 +25,7 @@ from rag.question import analyse
 from rag.retrieval import Retriever
 from rag.settings import Settings
 from rag.store import ChunkStore
-from rag.types import Answer, Filters, Hit, Query
+from rag.types import Answer, Filters, Hit, Query, Window
 from rag.verification import Verifier
 
 
@@ -37,6 +37,8 @@ class Retrieved:
     seconds: float
     #: The standalone question that was searched when a follow-up was rewritten, else None.
     rewritten_question: str | None = None
+    #: The period a relative date in the question was read as, when one narrowed the search.
+    window: Window | None = None
 
 
 @dataclass(frozen=True)
@@ -159,10 +161,10 @@ class Pipeline:
         found = self.retriever.find(query, filters)
         hits = self.retriever.gate(found.hits)
         t1 = time.perf_counter()
-        yield Retrieved(tuple(hits), t1 - tr, query.rewritten)
+        yield Retrieved(tuple(hits), t1 - tr, query.rewritten, found.window)
         timings = {"retrieval": t1 - tr, **({"rewrite": tr - t0} if history else {})}
         base = Answer(question=query.text, text="", hits=tuple(hits), language=query.language,
-                      llm=self.answerer.name, rewritten_question=query.rewritten)
+                      llm=self.answerer.name, rewritten_question=query.rewritten, window=found.window)
 
         decline = None
         if found.outside_window and found.window:

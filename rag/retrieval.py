@@ -252,7 +252,8 @@ class Retriever:
         """The best ``top_k`` passages (default: the retriever's), and whether they honour the period
         the query names.
 
-        A relative date in a question ("this week") narrows the search to its window. When nothing
+        A relative date in a question ("this week") narrows the search to its window, unless the
+        filters carry typed dates (``date_from``/``date_to``), which replace it. When nothing
         relevant falls inside it, the best passages from any date are returned, marked
         ``outside_window``: the caller must not present them as that week's news.
         """
@@ -260,11 +261,13 @@ class Retriever:
         k = top_k or self.top_k
         vector = self.embedder.embed_query(query.searched)
         slack = self.date_slack_days
-        hits = self._search(query, vector, build_where(filters, query.window, slack), k)
-        if query.window and not self.gate(hits):
-            return Found(self._search(query, vector, build_where(filters, None, slack), k), query.window,
+        # Dates the reader typed are the reader's choice of period: they replace the question's own.
+        window = None if filters.date_from or filters.date_to else query.window
+        hits = self._search(query, vector, build_where(filters, window, slack), k)
+        if window and not self.gate(hits):
+            return Found(self._search(query, vector, build_where(filters, None, slack), k), window,
                          outside_window=True)
-        return Found(hits, query.window)
+        return Found(hits, window)
 
     def _search(self, query: Query, vector: np.ndarray, where: dict[str, Any] | None, k: int) -> list[Hit]:
         used = [c for c in self.channels if c.applies(query)]

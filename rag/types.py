@@ -196,6 +196,9 @@ class Answer:
     llm: str = ""
     rewritten_question: str | None = None
     timings: Mapping[str, float] = field(default_factory=dict)
+    #: The period a relative date in the question was read as ("this week" → its dates), when one was
+    #: applied; shown to the reader, who can search other dates with the From/To filters instead.
+    window: Window | None = None
 
     @property
     def retrieved(self) -> list[str]:
@@ -214,6 +217,8 @@ class Answer:
             "language": self.language,
             "llm": self.llm,
             "rewritten_question": self.rewritten_question,
+            "window": ({"start": self.window.start, "end": self.window.end, "phrase": self.window.phrase}
+                       if self.window else None),
             "citations": [c.to_dict() for c in self.citations],
             "retrieved": self.retrieved,
             "passages": [{"n": i, "chunk_id": h.chunk_id, "article_id": h.article_id,

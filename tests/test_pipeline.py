@@ -190,3 +190,20 @@ def test_out_of_window_reply_for_undated_passages_says_so(index_settings: Settin
     text = out_of_window_message("en", "2026-11-18", "2026-11-25", "this week", undated)
     assert "are undated: ask again without" in text and "latest" not in text
     assert out_of_window_message("id", "2026-11-18", "2026-11-25", "minggu ini", []).endswith("pertanyaan ini.")
+
+
+def test_the_period_a_question_was_read_as_is_shown_and_typed_dates_replace_it(index_settings: Settings) -> None:
+    from ui.render import answer_html
+
+    p = pipeline(index_settings, "Etna erupted [1].")
+    answer = p.ask("Which volcano erupted this week?", Filters(as_of="2025-06-05"))
+    assert answer.window is not None and (answer.window.start, answer.window.end) == ("2025-05-29", "2025-06-05")
+    assert answer.to_dict()["window"] == {"start": "2025-05-29", "end": "2025-06-05", "phrase": "this week"}
+    assert "Read “this week” as 2025-05-29 to 2025-06-05" in answer_html(1, answer)
+    # Asked long after: "this week" holds nothing, but dates typed in the filters replace the question's
+    # own period, so the reader can point it at the week of the story.
+    late = Filters(as_of="2025-07-20")
+    assert p.ask("Which volcano erupted this week?", late).abstained
+    typed = Filters(date_from="2025-06-01", date_to="2025-06-07", as_of="2025-07-20")
+    answer = p.ask("Which volcano erupted this week?", typed)
+    assert not answer.abstained and answer.window is None and answer.citations[0].article_id == "t-volcano"

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 import html
 import re
 
-from rag.types import Answer, day, Hit, outlet, passage_label
+from rag.types import Answer, day, Hit, outlet, passage_label, Window
 
 _MARKER = re.compile(r"\[(\d{1,2})\]")
 
@@ -32,7 +32,7 @@ details.turn-sources {margin-top:10px;color:#57606a}
 .answer-text a.cite, .answer-refs a.cite {text-decoration:none;font-weight:600;color:#0969da}
 .answer-refs {margin-top:8px;font-size:0.88em;border-top:1px solid #d0d7de;padding-top:4px}
 .answer-refs ol {margin:2px 0 0 0;padding-left:0;list-style:none}
-.rewritten {font-size:0.85em;color:#57606a;font-style:italic;margin-bottom:4px}
+.rewritten, .window-note {font-size:0.85em;color:#57606a;font-style:italic;margin-bottom:4px}
 .notice {color:#9a6700}
 #status {font-size:0.85em;color:#57606a;min-height:1.4em}
 .archive-facts, .upload-results {border-collapse:collapse}
@@ -142,6 +142,14 @@ def link_citations(text: str, turn: int, n_hits: int) -> str:
     return _MARKER.sub(link, esc(text)).replace("\n", "<br>")
 
 
+def window_note(window: Window | None) -> str:
+    """How the question's relative date was read, and how to search other dates instead."""
+    if window is None:
+        return ""
+    return (f'<div class="window-note">Read “{esc(window.phrase)}” as {esc(window.start)} to {esc(window.end)}: '
+            "set From and To under Filters to search other dates.</div>")
+
+
 def rewritten_note(rewritten: str | None) -> str:
     return f'<div class="rewritten">Understood as: “{esc(rewritten)}”</div>' if rewritten else ""
 
@@ -167,7 +175,8 @@ def answer_html(turn: int, answer: Answer, note: str = "") -> str:
             items.append(f'<li><a class="cite" href="#{card_id(turn, c.n)}">[{c.n}]</a> '
                          f'{esc(outlet(c))}, {esc(day(c.published))}: {title}</li>')
         refs = f'<div class="answer-refs"><ol>{"".join(items)}</ol></div>'
-    return f'{rewritten_note(answer.rewritten_question)}<div class="answer-text">{body}</div>{extra}{refs}'
+    return (f'{rewritten_note(answer.rewritten_question)}{window_note(answer.window)}<div class="answer-text">'
+            f'{body}</div>{extra}{refs}')
 
 
 def plain_text(answer: Answer) -> str:
