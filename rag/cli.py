@@ -151,11 +151,11 @@ def _reindex_every(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _info(args: argparse.Namespace) -> int:
-    from rag.embedding import get_embedder
+    from rag.embedding import embedder_for
     from rag.store import ChunkStore
 
     settings = settings_from(args)
-    embedder = get_embedder(settings.embedder)
+    embedder = embedder_for(settings)
     print(json.dumps(ChunkStore(settings, embedder.name, embedder.dim).summary(), indent=2, ensure_ascii=False))
     return 0
 

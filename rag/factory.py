@@ -11,7 +11,7 @@ import threading
 
 from langchain_core.language_models.chat_models import BaseChatModel
 
-from rag.embedding import Embedder, get_embedder
+from rag.embedding import Embedder, embedder_for
 from rag.generation import Answerer, ExtractiveAnswerer, LLMAnswerer
 from rag.lexical import LexicalIndex
 from rag.pipeline import Pipeline
@@ -90,7 +90,7 @@ def build_pipeline(settings: Settings, chat_model: BaseChatModel | None = None, 
     """The default pipeline over ``settings.index_dir`` (or the Chroma server), with any part given
     used instead of the one settings would build. ``chat_model`` replaces the configured LLM (tests
     pass a fake one); it is otherwise loaded on first use."""
-    embedder = embedder or get_embedder(settings.embedder)
+    embedder = embedder or embedder_for(settings)
     store = store or ChunkStore(settings, embedder.name, embedder.dim)
     answerer, model = build_answerer(settings, chat_model)
     return Pipeline(settings, embedder=embedder, store=store,

@@ -18,7 +18,7 @@ import time
 from filelock import FileLock, Timeout
 
 from rag.chunking import chunk_article
-from rag.embedding import Embedder, get_embedder
+from rag.embedding import Embedder, embedder_for
 from rag.errors import IngestError, IngestWarning, NewsragError
 from rag.fetch import Fetcher
 from rag.ingest import iter_inputs, UrlReader
@@ -143,7 +143,7 @@ def reindex(settings: Settings, paths: Sequence[str | Path | Source], *, prune: 
     """
     started = time.perf_counter()
     report = ReindexReport()
-    embedder = get_embedder(settings.embedder)
+    embedder = embedder_for(settings)
     size, overlap = chunk_size(settings, embedder)
     articles = _collect_all(settings, paths, report, follow_links)
     lock_path = Path(settings.index_dir) / ".reindex.lock"

@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from rag.backends import LLM_BACKENDS  # noqa: E402
 from rag.chunking import chunk_article  # noqa: E402
-from rag.embedding import get_embedder  # noqa: E402
+from rag.embedding import embedder_for  # noqa: E402
 from rag.factory import build_pipeline  # noqa: E402
 from rag.indexer import chunk_size, embedding_text, reindex  # noqa: E402
 from rag.ingest import load_articles  # noqa: E402
@@ -55,7 +55,7 @@ def main() -> int:
     src.write_text("".join(json.dumps({"id": a.id, "title": a.title, "text": a.text, "url": a.url,
                                        "source": a.source, "published": a.published, "language": a.language},
                                       ensure_ascii=False) + "\n" for a in articles), encoding="utf-8")
-    embedder = get_embedder(settings.embedder)
+    embedder = embedder_for(settings)
     size, overlap = chunk_size(settings, embedder)
     chunks = [c for a in articles for c in chunk_article(a, size, overlap)]
     tokens = sum(c.n_tokens for c in chunks)

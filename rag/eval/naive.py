@@ -30,7 +30,7 @@ from langchain_core.prompts import PromptTemplate
 
 from rag.citations import normalise_markers
 from rag.conversation import Turn
-from rag.embedding import Embedder, get_embedder
+from rag.embedding import Embedder, embedder_for
 from rag.errors import NewsragError
 from rag.eval.metrics import says_dont_know
 from rag.factory import LazyChatModel
@@ -179,7 +179,7 @@ class NaivePipeline:
 
     def __init__(self, settings: Settings, directory: Path, chat_model: BaseChatModel | None = None) -> None:
         self.settings = settings
-        self.embedder = get_embedder(settings.embedder)
+        self.embedder = embedder_for(settings)
         if not (Path(directory) / "manifest.json").exists():
             raise NewsragError(f"No naive index in {directory}",
                                hint="build it first with rag.eval.naive.build_index (the evaluation does)")

@@ -163,13 +163,13 @@ def naive_index_dir(settings: Settings) -> Path:
 
 def build_naive_index(settings: Settings, articles: Path, progress: Progress | None = None) -> dict[str, Any]:
     """Build (or reuse) the naive peer's index in ``<index_dir>/naive`` from the same articles."""
-    from rag.embedding import get_embedder
+    from rag.embedding import embedder_for
     from rag.eval.naive import build_index
     from rag.ingest import load_articles
 
     found, _errors = load_articles([articles])
     tick = _progress_every_tenth(progress, "naive index", "chunks", 0.0)
-    built = build_index(naive_index_dir(settings), found, get_embedder(settings.embedder), tick)
+    built = build_index(naive_index_dir(settings), found, embedder_for(settings), tick)
     if progress:
         progress(f"naive index: {built.chunks} chunks ({'reused' if built.reused else 'built'})")
     return {"chunks": built.chunks, "seconds": built.seconds, "chunks_per_second": built.chunks_per_second,
@@ -317,9 +317,9 @@ def _progress_line(name: str, i: int, n: int, q: Question, r: QuestionResult) ->
 def run_pipeline(p: AnsweringPipeline, questions: Sequence[Question], config: EvalConfig, llm: str,
                  say: Progress) -> list[QuestionResult]:
     """Every question through one pipeline; citation support is judged where it cites and answers."""
-    from rag.embedding import get_embedder
+    from rag.embedding import embedder_for
 
-    judge = em.SupportJudge(get_embedder(p.settings.embedder)) if p.cites and llm != "none" else None
+    judge = em.SupportJudge(embedder_for(p.settings)) if p.cites and llm != "none" else None
     results = []
     for i, q in enumerate(questions, 1):
         results.append(run_question(p, q, config.retrieval_only, judge, llm))
