@@ -18,7 +18,7 @@ import time
 from filelock import FileLock, Timeout
 
 from rag.chunking import chunk_article
-from rag.embedding import Embedder, embedder_for
+from rag.embedding import Embedder, embedder_for, vector_family
 from rag.errors import IngestError, IngestWarning, NewsragError
 from rag.fetch import Fetcher
 from rag.ingest import iter_inputs, UrlReader
@@ -75,7 +75,7 @@ def embedding_text(chunk: Chunk) -> str:
 def index_hash(article: Article, settings: Settings, embedder: Embedder) -> str:
     """Changes whenever the article or anything that shapes its chunks or vectors changes."""
     size, overlap = chunk_size(settings, embedder)
-    key = f"{article.content_hash}|{size}|{overlap}|{embedder.name}|v1"
+    key = f"{article.content_hash}|{size}|{overlap}|{vector_family(embedder.name)}|v1"
     return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 

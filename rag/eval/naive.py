@@ -30,7 +30,7 @@ from langchain_core.prompts import PromptTemplate
 
 from rag.citations import normalise_markers
 from rag.conversation import Turn
-from rag.embedding import Embedder, embedder_for
+from rag.embedding import Embedder, embedder_for, vector_family
 from rag.errors import NewsragError
 from rag.eval.metrics import says_dont_know
 from rag.factory import LazyChatModel
@@ -95,7 +95,7 @@ def split_articles(articles: Sequence[Article]) -> list[Document]:
 
 
 def _fingerprint(articles: Sequence[Article], embedder: Embedder) -> str:
-    h = hashlib.sha256(f"{embedder.name}|{CHUNK_SIZE}|{CHUNK_OVERLAP}|v1".encode())
+    h = hashlib.sha256(f"{vector_family(embedder.name)}|{CHUNK_SIZE}|{CHUNK_OVERLAP}|v1".encode())
     for key in sorted(f"{a.id}:{a.content_hash}" for a in articles):
         h.update(key.encode())
     return h.hexdigest()[:16]
