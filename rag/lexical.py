@@ -19,21 +19,16 @@ from dataclasses import dataclass
 import re
 import threading
 from typing import Any
-import unicodedata
 
 import numpy as np
 
 from rag import languages
+from rag.languages import fold
 from rag.store import ChunkStore
 
 _STEM = 6
 
 _WORD = re.compile(r"\d[\d,.]*\d|\w+", re.UNICODE)
-
-
-def fold(text: str) -> str:
-    """``text`` without accents (NFKD, combining marks dropped): "éruption" → "eruption"."""
-    return "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
 
 
 def tokenize(text: str) -> list[str]:

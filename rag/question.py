@@ -52,9 +52,10 @@ def is_question(text: str) -> bool:
     return bool(_question_pattern().search(text))
 
 
-def is_lookup(text: str) -> bool:
-    """A pasted sentence rather than a question or a few keywords: the reader wants its source."""
-    return not is_question(text) and len(text.split()) >= 8
+def is_lookup(text: str, question: bool | None = None) -> bool:
+    """A pasted sentence rather than a question or a few keywords: the reader wants its source.
+    ``question`` is ``is_question(text)`` when already known."""
+    return not (is_question(text) if question is None else question) and len(text.split()) >= 8
 
 
 def relative_window(question: str, as_of: str | None) -> Window | None:
@@ -91,6 +92,7 @@ def analyse(question: str, as_of: str | None = None, history: Sequence[Turn] = (
     question = question.strip()
     rewritten = rewrite_followup(question, history, rewriter) if history else None
     searched = rewritten or question
-    return Query(text=question, searched=searched, language=question_language(searched),
-                 is_question=is_question(searched), names=tuple(names_in(searched, max_names)),
+    asks = is_question(searched)
+    return Query(text=question, searched=searched, language=question_language(searched), is_question=asks,
+                 is_lookup=is_lookup(searched, asks), names=tuple(names_in(searched, max_names)),
                  window=relative_window(searched, as_of), rewritten=rewritten)

@@ -94,7 +94,8 @@ class Query:
     stage reads this record instead of re-parsing the text.
 
     ``text`` is what was asked; ``searched`` what is searched and answered (the standalone rewrite of a
-    follow-up, else ``text``). ``is_question`` tells a question or request from a pasted statement;
+    follow-up, else ``text``). ``is_question`` tells a question or request from a statement, and
+    ``is_lookup`` a pasted sentence (a statement of 8 words or more) from keywords;
     ``names`` are the proper names and numbers that must appear verbatim; ``window`` the period a
     relative date points to ("this week", relative to the filters' ``as_of``).
     """
@@ -103,14 +104,11 @@ class Query:
     searched: str
     language: str
     is_question: bool
+    #: A pasted sentence rather than a question or a few keywords: the reader wants its source.
+    is_lookup: bool = False
     names: tuple[str, ...] = ()
     window: Window | None = None
     rewritten: str | None = None
-
-    @property
-    def is_lookup(self) -> bool:
-        """A pasted sentence rather than a question or a few keywords: the reader wants its source."""
-        return not self.is_question and len(self.searched.split()) >= 8
 
 
 @dataclass(frozen=True)

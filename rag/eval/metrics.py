@@ -23,7 +23,7 @@ from rag import languages
 from rag.citations import markers, split_answer_sentences
 from rag.embedding import Embedder
 from rag.eval.records import CitationCounts, Observation, QuestionResult, ScoreValue
-from rag.lexical import fold
+from rag.languages import fold
 
 __all__ = ["KS", "DEPTH", "Metric", "METRICS", "METRIC_NAMES", "metric", "score_question", "summarize", "by_type",
            "index_summary", "article_ranking", "hit_at", "reciprocal_rank", "normalise", "contains_answer",

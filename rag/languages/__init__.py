@@ -13,6 +13,7 @@ from functools import cache
 import importlib
 import pkgutil
 import re
+import unicodedata
 
 from rag.languages.base import DATE_SPANS, Language
 
@@ -67,15 +68,16 @@ def has_replies(code: str) -> bool:
     return code in LANGUAGES
 
 
+def fold(text: str) -> str:
+    """``text`` without accents (NFKD, combining marks dropped): "éruption" → "eruption"."""
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+
+
 @cache
 def stopwords() -> frozenset[str]:
     """Function words of every language, lower case (accented and accent-folded forms both)."""
-    import unicodedata
-
     words = {w for lang in LANGUAGES.values() for w in lang.stopwords}
-    folded = {"".join(ch for ch in unicodedata.normalize("NFKD", w) if not unicodedata.combining(ch))
-              for w in words}
-    return frozenset(words | folded)
+    return frozenset(words | {fold(w) for w in words})
 
 
 @cache
