@@ -15,10 +15,11 @@ from rag.embedding import Embedder, embedder_for
 from rag.generation import Answerer, ExtractiveAnswerer, LLMAnswerer
 from rag.lexical import LexicalIndex
 from rag.pipeline import Pipeline
+from rag.rendering import RenderingAnswerer
 from rag.retrieval import Channel, DenseChannel, Gate, LexicalChannel, NameChannel, Reranker, Retriever
 from rag.settings import Settings
 from rag.store import ChunkStore
-from rag.verification import Verifier
+from rag.verification import LLMVerifier, Verifier
 
 
 class LazyChatModel:
@@ -70,13 +71,23 @@ def build_retriever(settings: Settings, store: ChunkStore, embedder: Embedder,
                      date_slack_days=settings.date_slack_days)
 
 
-def build_answerer(settings: Settings,
-                   chat_model: BaseChatModel | None = None) -> tuple[Answerer, LazyChatModel | None]:
-    """The answerer ``settings.llm`` names, and the chat model it writes with (None for extractive)."""
+def build_answerer(settings: Settings, chat_model: BaseChatModel | None = None, verifier: Verifier | None = None
+                   ) -> tuple[Answerer, LazyChatModel | None, Verifier | None]:
+    """The answerer ``settings.llm`` and ``settings.answer_style`` name, the chat model it writes with,
+    and the verifier that checks what it writes (both None for extractive)."""
     if settings.llm == "extractive":
-        return extractive_answerer(settings), None
+        return extractive_answerer(settings), None, verifier
     model = LazyChatModel(settings, chat_model)
-    return LLMAnswerer(settings.llm, model, model.describe(), settings.focus_sentences), model
+    if verifier is None:
+        # The bundled models read the archive's languages; a configured endpoint is trusted with any.
+        readable = frozenset({"en", "fr", "id"}) if settings.llm == "local" else None
+        verifier = LLMVerifier(model, settings.verify_threshold, readable)
+    style = settings.answer_style
+    if style == "render" or (style == "auto" and settings.llm == "local"):
+        return RenderingAnswerer(settings.llm, model, verifier, model.describe(), settings.extractive_sentences,
+                                 settings.extractive_passages, settings.min_answerable,
+                                 settings.lead_sentence), model, verifier
+    return LLMAnswerer(settings.llm, model, model.describe(), settings.focus_sentences), model, verifier
 
 
 def extractive_answerer(settings: Settings) -> ExtractiveAnswerer:
@@ -92,8 +103,8 @@ def build_pipeline(settings: Settings, chat_model: BaseChatModel | None = None, 
     pass a fake one); it is otherwise loaded on first use."""
     embedder = embedder or embedder_for(settings)
     store = store or ChunkStore(settings, embedder.name, embedder.dim)
-    answerer, model = build_answerer(settings, chat_model)
+    answerer, model, verifier = build_answerer(settings, chat_model, verifier)
     return Pipeline(settings, embedder=embedder, store=store,
                     retriever=build_retriever(settings, store, embedder, reranker),
                     answerer=answerer, lookup_answerer=extractive_answerer(settings),
-                    rewriter=model, verifier=verifier)
+                    rewriter=model, verifier=verifier if settings.verify_answers else None)

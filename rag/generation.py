@@ -10,16 +10,19 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 import re
 
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from rag import languages
-from rag.embedding import Embedder
 from rag.prompts import ANSWER_PROMPT, NOT_COVERED, SYSTEM_PROMPT
-from rag.types import Hit, passage_label, Query
+from rag.sentences import PassageSentences, Sentence
+from rag.types import AnswerSentence, Hit, passage_label, Query
+from rag.verification import Verdict
+
+#: What an answerer yields: answer text, or a sentence it checked itself.
+Piece = str | AnswerSentence
 
 
 def abstain_message(language: str) -> str:
@@ -75,58 +78,6 @@ def is_not_covered(text: str) -> bool:
     return NOT_COVERED.lower().replace("_", "") in text.lower().replace("_", "").replace(" ", "")
 
 
-_WORDS = re.compile(r"\w{3,}", re.U)
-
-
-@dataclass(frozen=True)
-class Sentence:
-    """A sentence of the n-th passage (1-based), scored against the question."""
-
-    n: int
-    index: int
-    text: str
-    score: float
-
-
-class PassageSentences:
-    """The sentences of the passages with their embeddings, embedded once per answer.
-
-    Used three ways: to focus the passages on the question, as the extractive answer, and to find
-    which passage sentence supports a sentence of the answer.
-    """
-
-    def __init__(self, hits: Sequence[Hit], embedder: Embedder, max_per_passage: int = 12) -> None:
-        from rag.chunking import split_sentences
-
-        self.embedder = embedder
-        self.items = [(n, i, s) for n, hit in enumerate(hits, 1)
-                      for i, s in enumerate(split_sentences(hit.text)[:max_per_passage])]
-        self.vectors = embedder.embed_passages([s for _, _, s in self.items])
-
-    def scored(self, question: str) -> list[Sentence]:
-        """Every sentence scored by closeness in meaning to the question (cosine of multilingual
-        embeddings, so an English question meets a French sentence), plus a small bonus for shared
-        words (names, numbers) and for the passage's rank."""
-        if not self.items:
-            return []
-        q_words = {w.lower() for w in _WORDS.findall(question)}
-        sims = self.vectors @ self.embedder.embed_query(question)
-        out = []
-        for (n, i, text), sim in zip(self.items, sims):
-            overlap = len(q_words & {w.lower() for w in _WORDS.findall(text)}) / (len(q_words) or 1)
-            out.append(Sentence(n, i, text, float(sim) + 0.05 * overlap + 0.01 / n))
-        return out
-
-    def support(self, claim: str) -> Sentence | None:
-        """The passage sentence closest in meaning to ``claim`` (score = cosine), or None."""
-        if not self.items:
-            return None
-        sims = self.vectors @ self.embedder.embed_query(claim)
-        best = int(sims.argmax())
-        n, i, text = self.items[best]
-        return Sentence(n, i, text, float(sims[best]))
-
-
 def focus_passages(hits: Sequence[Hit], scored: Sequence[Sentence], keep: int = 3) -> list[str]:
     """Each passage cut down to its ``keep`` sentences closest to the question, in reading order
     (``keep`` 0: whole passages).
@@ -143,10 +94,24 @@ def focus_passages(hits: Sequence[Hit], scored: Sequence[Sentence], keep: int = 
     return out
 
 
+def select_sentences(scored: Sequence[Sentence], max_sentences: int = 3, from_passages: int = 3) -> list[Sentence]:
+    """The sentences closest to the question among the first ``from_passages`` passages, in reading
+    order (passage, then position); a sentence syndicated verbatim into two passages counts once."""
+    best: list[Sentence] = []
+    seen: set[str] = set()
+    for s in sorted((s for s in scored if s.n <= from_passages), key=lambda s: -s.score):
+        key = " ".join(s.text.lower().split())
+        if key not in seen:
+            seen.add(key)
+            best.append(s)
+        if len(best) == max_sentences:
+            break
+    return sorted(best, key=lambda s: (s.n, s.index))
+
+
 def extractive_answer(scored: Sequence[Sentence], max_sentences: int = 3, from_passages: int = 3) -> str:
     """No-LLM answer: the sentences closest to the question among the top passages, each cited."""
-    best = sorted((s for s in scored if s.n <= from_passages), key=lambda s: -s.score)[:max_sentences]
-    return " ".join(_cite(s.text, s.n) for s in sorted(best, key=lambda s: (s.n, s.index)))
+    return " ".join(_cite(s.text, s.n) for s in select_sentences(scored, max_sentences, from_passages))
 
 
 def _cite(sentence: str, n: int) -> str:
@@ -179,10 +144,16 @@ class Answerer(ABC):
     def load(self) -> None:  # noqa: B027 (optional hook: most answerers have nothing to load)
         """Load what answering needs now (a chat model) rather than on the first question."""
 
+    def answerable(self, query: Query, hits: Sequence[Hit], sentences: PassageSentences) -> Verdict | None:
+        """Whether the passages answer the question, judged before anything is written (None: this
+        answerer does not judge; the relevance gate alone decided)."""
+        return None
+
     @abstractmethod
-    def stream(self, query: Query, hits: Sequence[Hit], sentences: PassageSentences) -> Iterator[str]:
-        """Pieces of the answer as they are written. ``sentences`` are the passages' sentences, embedded
-        once per answer and shared with the citation repair."""
+    def stream(self, query: Query, hits: Sequence[Hit], sentences: PassageSentences) -> Iterator[Piece]:
+        """Pieces of the answer as they are written: text, or whole sentences the answerer has already
+        checked (``AnswerSentence``; one not ``shown`` is recorded but not displayed). ``sentences``
+        are the passages' sentences, embedded once per answer and shared with the verification."""
 
 
 class ExtractiveAnswerer(Answerer):
@@ -197,8 +168,9 @@ class ExtractiveAnswerer(Answerer):
     def label(self) -> str:
         return "extractive (no LLM)"
 
-    def stream(self, query: Query, hits: Sequence[Hit], sentences: PassageSentences) -> Iterator[str]:
-        yield extractive_answer(sentences.scored(query.searched), self.max_sentences, self.from_passages)
+    def stream(self, query: Query, hits: Sequence[Hit], sentences: PassageSentences) -> Iterator[Piece]:
+        for s in select_sentences(sentences.scored(query.searched), self.max_sentences, self.from_passages):
+            yield AnswerSentence(s.text, (s.n,), "quoted", 1.0, "the source's own words", s.text)
 
 
 class LLMAnswerer(Answerer):
@@ -220,7 +192,7 @@ class LLMAnswerer(Answerer):
     def load(self) -> None:
         self.model()
 
-    def stream(self, query: Query, hits: Sequence[Hit], sentences: PassageSentences) -> Iterator[str]:
+    def stream(self, query: Query, hits: Sequence[Hit], sentences: PassageSentences) -> Iterator[Piece]:
         focused = focus_passages(hits, sentences.scored(query.searched), self.focus_sentences)
         messages = build_messages(query.searched, hits, query.language, focused)
         yield from stream_answer(self.model(), messages)

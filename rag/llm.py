@@ -246,6 +246,57 @@ class ChatLlamaCpp(BaseChatModel):
                     run_manager.on_llm_new_token(text, chunk=chunk)
                 yield chunk
 
+    def yes_probability(self, messages: list[BaseMessage], yes: str = "YES", no: str = "NO") -> float:
+        """P(``yes``) against P(``no``) as the model's next token after ``messages`` (a calibrated
+        YES/NO judgement in one prompt read, no sampling)."""
+        import llama_cpp
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+        import numpy as np
+
+        with self._lock:
+            llama = self._load_locked()
+            template = llama.metadata.get("tokenizer.chat_template")
+            if not template:
+                raise LLMUnavailableError(f"{self.model_path} has no chat template", _FALLBACK_HINT)
+            eos = llama.detokenize([llama.token_eos()], special=True).decode("utf-8", "replace")
+            prompt = Jinja2ChatFormatter(template=template, eos_token=eos, bos_token="")(
+                messages=[_role_dict(m) for m in messages]).prompt  # type: ignore[misc]
+            tokens = llama.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
+            ids = [llama.tokenize(w.encode(), add_bos=False, special=False)[0] for w in (yes, no)]
+            llama.reset()
+            llama.eval(tokens)
+            # llama-cpp-python keeps logits only for logprobs (logits_all); the last row is read directly.
+            logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(llama.ctx, -1), shape=(llama.n_vocab(),))
+            pair = logits[ids].astype(np.float64)
+        odds = np.exp(pair - pair.max())
+        return float(odds[0] / odds.sum())
+
+
+def yes_probability(model: BaseChatModel, messages: list[BaseMessage]) -> float:
+    """How sure ``model`` is that the answer to ``messages`` is YES rather than NO (0-1).
+
+    The local model reads it from its next-token logits; an OpenAI-compatible endpoint from the
+    top log-probabilities of a one-token reply; a model that gives neither, from its text (1 or 0).
+    """
+    if isinstance(model, ChatLlamaCpp):
+        return model.yes_probability(messages)
+    import math
+
+    try:
+        reply = model.bind(logprobs=True, top_logprobs=10, max_tokens=1, temperature=0).invoke(messages)
+    except (TypeError, ValueError, NotImplementedError):  # a model without those options
+        reply = model.invoke(messages)
+    tops = ((reply.response_metadata.get("logprobs") or {}).get("content") or [{}])[0].get("top_logprobs") or []
+    mass = {"yes": 0.0, "no": 0.0}
+    for top in tops:
+        word = str(top.get("token", "")).strip().lower()
+        if word in mass:
+            mass[word] += math.exp(float(top.get("logprob", -1e9)))
+    if mass["yes"] + mass["no"] > 0:
+        return mass["yes"] / (mass["yes"] + mass["no"])
+    text = reply.text.strip().upper()
+    return 1.0 if text.startswith("YES") else 0.0
+
 
 
 def _make_openai(settings: Settings) -> BaseChatModel:

@@ -17,16 +17,18 @@ from typing import Protocol, runtime_checkable, Union
 
 from langchain_core.language_models.chat_models import BaseChatModel
 
-from rag.citations import resolve
+from rag import languages
+from rag.citations import normalise_markers, resolve
 from rag.conversation import Turn
 from rag.embedding import Embedder
-from rag.generation import abstain_message, Answerer, is_not_covered, out_of_window_message, PassageSentences
+from rag.generation import abstain_message, Answerer, is_not_covered, out_of_window_message
 from rag.question import analyse
 from rag.retrieval import Retriever
+from rag.sentences import PassageSentences
 from rag.settings import Settings
 from rag.store import ChunkStore
-from rag.types import Answer, Filters, Hit, Query, Window
-from rag.verification import Verifier
+from rag.types import Answer, AnswerSentence, Filters, Hit, Query, Window
+from rag.verification import check_answer, cite, Verifier
 
 
 @dataclass(frozen=True)
@@ -184,9 +186,26 @@ class Pipeline:
         # it, quoted and cited, are the reply (a small LLM tends to decline or paraphrase a statement).
         answerer = self.lookup_answerer if query.is_lookup else self.answerer
         base = replace(base, llm=answerer.name)  # what wrote it
+        judged = answerer.answerable(query, hits, sentences)
+        if judged is not None:
+            timings["answerability"] = time.perf_counter() - t1
+            base = replace(base, answerability=judged.score)
+            if judged.checked and not judged.supported:
+                # The closest passages stay listed as sources; none of them answers, so nothing is written.
+                text = abstain_message(query.language)
+                yield Token(text)
+                timings.update(generation=time.perf_counter() - t1, total=time.perf_counter() - t0)
+                yield Done(replace(base, text=text, abstained=True, timings=timings))
+                return
         pieces: list[str] = []
+        checked: list[AnswerSentence] = []
         first_token = None
         for piece in answerer.stream(query, hits, sentences):
+            if isinstance(piece, AnswerSentence):
+                checked.append(piece)
+                if not piece.shown:
+                    continue
+                piece = cite(piece.text, piece.citations) + " "
             if first_token is None:
                 first_token = time.perf_counter() - t1
             pieces.append(piece)
@@ -200,21 +219,39 @@ class Pipeline:
         if is_not_covered(raw) or not raw.strip():
             yield Done(replace(base, text=abstain_message(query.language), abstained=True, timings=timings))
             return
+        yield Done(self._checked(query, base, raw, hits, sentences, checked, timings))
 
-        def support(claim: str) -> tuple[int, float] | None:
-            best = sentences.support(claim)
-            return (best.n, best.score) if best else None
+    def _checked(self, query: Query, base: Answer, raw: str, hits: Sequence[Hit], sentences: PassageSentences,
+                 checked: Sequence[AnswerSentence], timings: dict[str, float]) -> Answer:
+        """The final answer: every sentence checked by the verifier (or only classified as quoted or
+        unchecked without one), citations resolved; the quoted passages when nothing written survives."""
+        t = time.perf_counter()
+        language = query.language
+        if self.verifier is None:
+            def support(claim: str) -> tuple[int, float] | None:
+                best = sentences.support(claim)
+                return (best.n, best.score) if best else None
 
-        accept = None
+            text, _ = resolve(raw, hits, support=support, overlap=self.settings.repair_overlap,
+                              similarity=self.settings.repair_similarity)
+            text, records = check_answer(text, sentences, None, language, checked=checked)
+        else:
+            text, records = check_answer(normalise_markers(raw, len(hits)), sentences, self.verifier, language,
+                                         self.settings.rejected_sentences, checked)
+        quoted_fallback = False
+        if not any(r.shown for r in records):
+            # Nothing the model wrote could be shown: quote the sources instead, and say so.
+            quotes = [s for s in self.lookup_answerer.stream(query, hits, sentences)
+                      if isinstance(s, AnswerSentence)]
+            records = records + tuple(quotes)
+            text = languages.reply(language, "quoting") + " " + " ".join(cite(q.text, q.citations) for q in quotes)
+            quoted_fallback = True
+        text, citations = resolve(text, hits, repair=False)
         if self.verifier is not None:
-            verifier = self.verifier
-
-            def accept(claim: str, n: int) -> bool:
-                return verifier.verify(claim, [hits[n - 1].text]).supported
-
-        text, citations = resolve(raw, hits, support=support, overlap=self.settings.repair_overlap,
-                                  similarity=self.settings.repair_similarity, accept=accept)
-        yield Done(replace(base, text=text, citations=citations, timings=timings))
+            timings["verification"] = time.perf_counter() - t
+        timings["total"] = timings.get("total", 0.0) + time.perf_counter() - t
+        return replace(base, text=text, citations=citations, sentences=records, quoted_fallback=quoted_fallback,
+                       timings=timings)
 
     def ask(self, question: str, filters: Filters | None = None, history: Sequence[Turn] = ()) -> Answer:
         """Answer ``question`` in one call (the streamed run, collected)."""

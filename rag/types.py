@@ -178,6 +178,35 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class AnswerSentence:
+    """One shown (or dropped) sentence of an answer, with what the verification stage found.
+
+    ``state``: ``quoted`` (a passage's own words: stated by construction), ``verified`` (the verifier
+    found it stated by ``evidence``), ``rejected`` (the verifier did not), ``unverified`` (it could not
+    be checked: verifier error, timeout, unreadable language; ``reason`` says which), ``unchecked``
+    (no verifier configured). ``shown`` is False for a sentence dropped from the answer text.
+    """
+
+    text: str
+    citations: tuple[int, ...] = ()
+    state: str = "unchecked"
+    score: float | None = None
+    reason: str = ""
+    evidence: str = ""
+    shown: bool = True
+
+    @property
+    def supported(self) -> bool:
+        """Whether a passage states it (quoted or verified)."""
+        return self.state in ("quoted", "verified")
+
+    def to_dict(self) -> dict[str, object]:
+        return {"text": self.text, "citations": list(self.citations), "state": self.state,
+                "score": None if self.score is None else round(self.score, 4), "reason": self.reason,
+                "shown": self.shown}
+
+
+@dataclass(frozen=True)
 class Answer:
     """What the pipeline returns for one question.
 
@@ -197,6 +226,12 @@ class Answer:
     #: The period a relative date in the question was read as ("this week" → its dates), when one was
     #: applied; shown to the reader, who can search other dates with the From/To filters instead.
     window: Window | None = None
+    #: Each sentence of the answer with its verification state, in order (dropped ones included).
+    sentences: tuple[AnswerSentence, ...] = ()
+    #: True when the reply quotes the passages because no written sentence survived verification.
+    quoted_fallback: bool = False
+    #: The answerer's judgement (0-1) that the passages answer the question, when it made one.
+    answerability: float | None = None
 
     @property
     def retrieved(self) -> list[str]:
@@ -218,6 +253,9 @@ class Answer:
             "window": ({"start": self.window.start, "end": self.window.end, "phrase": self.window.phrase}
                        if self.window else None),
             "citations": [c.to_dict() for c in self.citations],
+            "sentences": [s.to_dict() for s in self.sentences],
+            "quoted_fallback": self.quoted_fallback,
+            "answerability": None if self.answerability is None else round(self.answerability, 4),
             "retrieved": self.retrieved,
             "passages": [{"n": i, "chunk_id": h.chunk_id, "article_id": h.article_id,
                           "score": round(h.similarity, 4), "relevance": round(h.gate_score, 4),

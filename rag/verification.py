@@ -1,34 +1,165 @@
 """Claim verification: does a passage state what an answer sentence claims?
 
-The interface is deliberately small (a claim and the passage text(s) it cites → a verdict with a
-score), so an NLI model, a larger LLM behind an endpoint or the local model can serve. The pipeline
-consults its verifier, when one is configured, before the citation repair attaches a marker the
-model did not write: a sentence only gains a citation the verifier accepts.
+The interface is deliberately small (a claim and the one or two passage sentences closest to it → a
+verdict with a score), so an NLI model, a larger LLM behind an endpoint or the local model can serve.
+``check_answer`` is the stage the pipeline runs on a written answer: every sentence is either a
+passage's own words (quoted), or checked by the verifier against the sentences closest to it; a
+rejected sentence is dropped or marked, and a citation the model forgot is only added where the
+verifier accepts it. A small model judges one or two sentences far better than a whole article.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+import re
+from typing import Literal
+
+from langchain_core.language_models.chat_models import BaseChatModel
+from langchain_core.messages import HumanMessage, SystemMessage
+
+from rag.citations import markers, split_answer_sentences
+from rag.prompts import VERIFY_PROMPT, VERIFY_SYSTEM
+from rag.sentences import PassageSentences
+from rag.types import AnswerSentence
+
+#: Longest claim checked: a "sentence" longer than this is a run-on the judge cannot read reliably.
+MAX_CLAIM_CHARS = 600
+
+_MARKER = re.compile(r"\s*\[\d{1,2}\]")
 
 
 @dataclass(frozen=True)
 class Verdict:
     """A verifier's judgement of one claim: ``supported`` is the decision, ``score`` its confidence
-    (0-1), ``reason`` a short human-readable why (shown to readers when a claim is rejected)."""
+    (0-1), ``reason`` a short human-readable why (shown to readers when a claim is not accepted).
+    ``checked`` is False when no judgement could be made (error, timeout, unreadable language): such a
+    claim is never counted as supported."""
 
     supported: bool
     score: float
     reason: str = ""
+    checked: bool = True
 
 
 class Verifier(ABC):
-    """Judges claims against the passages they cite."""
+    """Judges claims against the passage sentences closest to them."""
 
     #: Short name, recorded in reports.
     name: str = "verifier"
+    #: Languages of claims it can read (None: any).
+    languages: frozenset[str] | None = None
 
     @abstractmethod
     def verify(self, claim: str, passages: Sequence[str]) -> Verdict:
         """Whether ``passages`` (one or two short texts, best first) state ``claim``."""
+
+
+class LLMVerifier(Verifier):
+    """A chat model asked YES or NO; the score is P(YES) read from its next-token probabilities.
+
+    ``threshold`` is the P(YES) a claim needs (calibrated on docs/eval/claims; see the README).
+    """
+
+    name = "llm"
+
+    def __init__(self, model: Callable[[], BaseChatModel], threshold: float = 0.8,
+                 languages: frozenset[str] | None = None) -> None:
+        self.model = model
+        self.threshold = threshold
+        self.languages = languages
+
+    def verify(self, claim: str, passages: Sequence[str]) -> Verdict:
+        from rag.llm import yes_probability
+
+        messages = [SystemMessage(VERIFY_SYSTEM),
+                    HumanMessage(VERIFY_PROMPT.format(passage=" ".join(passages), claim=claim))]
+        p = yes_probability(self.model(), messages)
+        if p >= self.threshold:
+            return Verdict(True, p, f"stated by the source (verifier {p:.2f})")
+        return Verdict(False, p, f"not found in the sources (verifier {p:.2f} < {self.threshold:.2f})")
+
+
+def safe_verify(verifier: Verifier, claim: str, passages: Sequence[str], language: str | None = None) -> Verdict:
+    """``verifier.verify``, but every failure is an unchecked verdict with its reason, never a crash."""
+    if not claim.strip():
+        return Verdict(False, 0.0, "empty sentence", checked=False)
+    if len(claim) > MAX_CLAIM_CHARS:
+        return Verdict(False, 0.0, f"too long to check ({len(claim)} characters)", checked=False)
+    if not passages:
+        return Verdict(False, 0.0, "no source sentence to check it against", checked=False)
+    if verifier.languages is not None and language and language not in verifier.languages:
+        return Verdict(False, 0.0, f"the verifier cannot read {language}", checked=False)
+    try:
+        return verifier.verify(claim, passages)
+    except Exception as exc:  # noqa: BLE001 (any failure of a model call must leave the sentence unverified)
+        return Verdict(False, 0.0, f"verifier failed: {type(exc).__name__}: {exc}"[:200], checked=False)
+
+
+def sentence_state(verdict: Verdict) -> Literal["verified", "rejected", "unverified"]:
+    """How a verdict is shown: verified, rejected (checked, not stated), unverified (not checked)."""
+    if not verdict.checked:
+        return "unverified"
+    return "verified" if verdict.supported else "rejected"
+
+
+def strip_markers(sentence: str) -> str:
+    """The sentence without its ``[n]`` markers."""
+    return re.sub(r"\s+([.,;:!?])", r"\1", _MARKER.sub("", sentence)).strip()
+
+
+def cite(sentence: str, numbers: Sequence[int]) -> str:
+    """``sentence`` with ``[n]`` markers before its final punctuation."""
+    marks = "".join(f"[{n}]" for n in numbers)
+    sentence = sentence.rstrip()
+    if not marks:
+        return sentence
+    if sentence and sentence[-1] in ".!?…":
+        return f"{sentence[:-1]} {marks}{sentence[-1]}"
+    return f"{sentence} {marks}"
+
+
+def check_sentence(text: str, cited: Sequence[int], sentences: PassageSentences, verifier: Verifier | None,
+                   language: str | None = None) -> AnswerSentence:
+    """One answer sentence checked: quoted when a passage holds it verbatim, else judged by the
+    verifier against the two passage sentences closest to it (among the cited passages, when it cites)."""
+    claim = strip_markers(text)
+    source = sentences.passage_of(claim)
+    if source is not None:
+        return AnswerSentence(claim, tuple(cited) or (source,), "quoted", 1.0, "the source's own words")
+    if verifier is None:
+        return AnswerSentence(claim, tuple(cited), "unchecked", None, "no verifier configured")
+    evidence = sentences.closest(claim, 2, among=cited)
+    verdict = safe_verify(verifier, claim, [e.text for e in evidence], language)
+    state = sentence_state(verdict)
+    # The citation a model forgot is added only where the verifier found the claim stated.
+    numbers = tuple(cited) or ((evidence[0].n,) if state == "verified" else ())
+    return AnswerSentence(claim, numbers, state, verdict.score, verdict.reason,
+                          " ".join(e.text for e in evidence))
+
+
+def check_answer(text: str, sentences: PassageSentences, verifier: Verifier | None, language: str | None = None,
+                 on_reject: Literal["drop", "mark"] = "drop",
+                 checked: Sequence[AnswerSentence] = ()) -> tuple[str, tuple[AnswerSentence, ...]]:
+    """Check every sentence of an answer (markers already normalised) and return the text to show
+    with the record of each sentence. Rejected sentences are left out (``on_reject="drop"``) or kept
+    for the reader to see marked (``"mark"``); unverified ones are kept and marked. ``checked`` are
+    sentences the answerer already checked (matched by text; not judged twice)."""
+    known: dict[str, list[AnswerSentence]] = {}
+    for s in checked:
+        if s.shown:
+            known.setdefault(s.text, []).append(s)
+    records: list[AnswerSentence] = [s for s in checked if not s.shown]
+    for piece in split_answer_sentences(text):
+        claim = strip_markers(piece)
+        if not claim or not re.search(r"\w", claim):
+            continue
+        same = known.get(claim)
+        record = same.pop(0) if same else check_sentence(piece, markers(piece), sentences, verifier, language)
+        if record.state == "rejected" and on_reject == "drop":
+            record = AnswerSentence(record.text, record.citations, record.state, record.score, record.reason,
+                                    record.evidence, shown=False)
+        records.append(record)
+    shown = " ".join(cite(r.text, r.citations) for r in records if r.shown)
+    return shown, tuple(records)

@@ -64,7 +64,7 @@ def test_the_gate_reads_a_rerankers_scores_with_the_rerankers_threshold(index_se
 
 
 def test_a_verifier_decides_whether_the_repair_may_add_a_citation(index_settings: Settings) -> None:
-    s = index_settings.model_copy(update={"llm": "local"})
+    s = index_settings.model_copy(update={"llm": "local", "answer_style": "synthesis"})
     # The model forgets to cite a sentence that passage [1] states: the repair would cite it ...
     reply = "Catania airport closed for the afternoon after Mount Etna erupted."
     question = "What happened at Catania airport?"
@@ -72,9 +72,17 @@ def test_a_verifier_decides_whether_the_repair_may_add_a_citation(index_settings
     cited = build_pipeline(s, chat_model=chat(reply), verifier=accepting).ask(question)
     assert cited.citations and cited.citations[0].article_id == "t-volcano" and accepting.asked
     assert "Catania airport closed" in accepting.asked[0][1][0]  # judged against the passage it would cite
-    # ... unless the verifier rejects the claim.
-    uncited = build_pipeline(s, chat_model=chat(reply), verifier=rejecting).ask(question)
-    assert not uncited.citations and "[" not in uncited.text and rejecting.asked
+    assert [x.state for x in cited.sentences] == ["verified"] and not cited.quoted_fallback
+    # ... unless the verifier rejects the claim: shown marked and uncited ("mark") ...
+    marked = build_pipeline(s.model_copy(update={"rejected_sentences": "mark"}), chat_model=chat(reply),
+                            verifier=rejecting).ask(question)
+    assert not marked.citations and "[" not in marked.text and rejecting.asked
+    assert [(x.state, x.shown) for x in marked.sentences] == [("rejected", True)]
+    # ... or dropped (the default), and then the reply quotes the sources, saying so.
+    dropped = build_pipeline(s, chat_model=chat(reply), verifier=rejecting).ask(question)
+    assert dropped.quoted_fallback and dropped.text.startswith("No sentence written for this answer")
+    assert reply not in dropped.text and dropped.sentences[0].shown is False
+    assert {x.state for x in dropped.sentences[1:]} == {"quoted"}
 
 
 def test_the_question_is_analysed_once_into_a_query() -> None:

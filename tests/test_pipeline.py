@@ -34,7 +34,9 @@ def fake(reply: str) -> RecordingChat:
 
 
 def pipeline(settings: Settings, reply: str = "", **overrides: Any) -> Pipeline:
-    s = settings.model_copy(update={"llm": "local", **overrides})
+    # Free synthesis, unchecked: these tests are about the prompt and the citation markers.
+    s = settings.model_copy(update={"llm": "local", "answer_style": "synthesis", "verify_answers": False,
+                                    **overrides})
     return build_pipeline(s, chat_model=fake(reply))
 
 

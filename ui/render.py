@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 import html
 import re
 
-from rag.types import Answer, day, Hit, outlet, passage_label, Window
+from rag.types import Answer, AnswerSentence, day, Hit, outlet, passage_label, Window
 
 _MARKER = re.compile(r"\[(\d{1,2})\]")
 
@@ -34,6 +34,12 @@ details.turn-sources {margin-top:10px;color:#57606a}
 .answer-refs ol {margin:2px 0 0 0;padding-left:0;list-style:none}
 .rewritten, .window-note {font-size:0.85em;color:#57606a;font-style:italic;margin-bottom:4px}
 .notice {color:#9a6700}
+.answer-text .sent sup.mark {font-size:0.7em;margin-left:1px;color:#1a7f37}
+.answer-text .s-unverified sup.mark {color:#9a6700;font-weight:700}
+.answer-text .s-rejected {background:#ffebe9}
+.answer-text .s-rejected sup.mark {color:#cf222e;font-weight:700}
+details.dropped {font-size:0.85em;color:#57606a;margin-top:6px}
+details.dropped .s-rejected {text-decoration:line-through}
 #status {font-size:0.85em;color:#57606a;min-height:1.4em}
 .archive-facts, .upload-results {border-collapse:collapse}
 .archive-facts td, .upload-results td {padding:3px 14px 3px 0;vertical-align:top;border:none;
@@ -161,9 +167,51 @@ def streaming_html(turn: int, text: str, n_hits: int, rewritten: str | None = No
     return f'{rewritten_note(rewritten)}<div class="answer-text {state}">{body}{cursor}</div>'
 
 
+#: How each verification state is marked: (mark, label). Quoted and verified are discreet; the rest
+#: are visible, with the verifier's reason on hover (title) and in the dropped-sentences fold.
+STATE_MARKS = {
+    "quoted": ("", "quoted from the source"),
+    "verified": ("✓", "checked against the source"),
+    "unchecked": ("", "not checked (no verifier)"),
+    "unverified": ("?", "could not be checked"),
+    "rejected": ("✗", "not found in the sources"),
+}
+
+
+def _sentence_html(turn: int, sentence: AnswerSentence, n_hits: int) -> str:
+    mark, label = STATE_MARKS.get(sentence.state, ("?", sentence.state))
+    tip = esc(f"{label}: {sentence.reason}" if sentence.reason else label)
+    marks = "".join(f"[{n}]" for n in sentence.citations)
+    text = link_citations(f"{sentence.text} {marks}".strip(), turn, n_hits)
+    flag = f'<sup class="mark">{esc(mark)}</sup>' if mark else ""
+    return f'<span class="sent s-{esc(sentence.state)}" title="{tip}">{text}{flag}</span>'
+
+
+def sentences_html(turn: int, answer: Answer) -> str:
+    """The answer's shown sentences, each marked with its verification state, and a fold listing the
+    sentences that were written but dropped, with why."""
+    shown = [s for s in answer.sentences if s.shown]
+    intro = ""
+    if answer.quoted_fallback and shown and shown[0].text in answer.text:
+        # The note saying that the reply quotes the sources precedes the quotes.
+        intro = esc(answer.text.split(shown[0].text, 1)[0].strip()) + " "
+    body = intro + " ".join(_sentence_html(turn, s, len(answer.hits)) for s in shown)
+    dropped = [s for s in answer.sentences if not s.shown]
+    if dropped:
+        items = "".join(f'<li><span class="s-rejected">{esc(s.text)}</span> — {esc(s.reason)}</li>' for s in dropped)
+        word = "sentence" if len(dropped) == 1 else "sentences"
+        body += (f'<details class="dropped"><summary>{len(dropped)} written {word} left out: not found in the '
+                 f"sources</summary><ul>{items}</ul></details>")
+    return body
+
+
 def answer_html(turn: int, answer: Answer, note: str = "") -> str:
-    """The final answer bubble: rewritten question, text with citation links, and its references."""
-    body = link_citations(answer.text, turn, len(answer.hits))
+    """The final answer bubble: rewritten question, text with citation links (each sentence marked
+    with its verification state when it was checked), and its references."""
+    if answer.sentences and not answer.abstained:
+        body = sentences_html(turn, answer)
+    else:
+        body = link_citations(answer.text, turn, len(answer.hits))
     extra = f'<div class="notice">{esc(note)}</div>' if note else ""
     refs = ""
     if answer.citations:

@@ -343,6 +343,19 @@ def _correct(o: Observation) -> ScoreValue:
     return None if a is None else is_correct(a.text, o.question.answers, o.question.choices, a.abstained)
 
 
+def _truthfulness(o: Observation) -> ScoreValue:
+    """CRAG-style: +1 right, 0 declined, -1 wrong. For an unanswerable question the decline is the
+    right answer and any answer is wrong; questions without an answer key (lookups) are not scored."""
+    a, q = o.answer, o.question
+    if a is None or (q.answerable and not q.answers):
+        return None
+    if not q.answerable:
+        return 1.0 if a.abstained else -1.0
+    if a.abstained:
+        return 0.0
+    return 1.0 if is_correct(a.text, q.answers, q.choices, a.abstained) else -1.0
+
+
 # --- the registry -----------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -393,6 +406,9 @@ METRICS: tuple[Metric, ...] = (
     _scored("answer@10", "an accepted answer string occurs in the top 10 passages", _answer_at(10)),
     _scored("accuracy", "the answer contains an accepted answer (with choices: the right one and no other)",
             _correct, key="correct", needs_answer=True),
+    _scored("truthfulness", "CRAG-style mean: +1 right answer, 0 decline, -1 wrong answer (answering an "
+            "unanswerable question is wrong, declining it right); punishes confident errors",
+            _truthfulness, needs_answer=True),
     Metric("abstention_correct", True, "share of unanswerable questions correctly declined", _abstained_share(False)),
     Metric("abstention_wrong", False, "share of answerable questions wrongly declined", _abstained_share(True)),
     Metric("citation_valid", True, "share of [n] markers in the raw answer that point to a given passage",

@@ -34,7 +34,8 @@ from rag.embedding import Embedder, embedder_for, vector_family
 from rag.errors import NewsragError
 from rag.eval.metrics import says_dont_know
 from rag.factory import LazyChatModel
-from rag.generation import extractive_answer, PassageSentences, stream_answer
+from rag.generation import extractive_answer, stream_answer
+from rag.sentences import PassageSentences
 from rag.pipeline import Done, Event, Retrieved, Token
 from rag.prompts import STUFF_PROMPT as STUFF_TEXT
 from rag.settings import Settings

@@ -244,6 +244,8 @@ class EvalConfig:
     pipelines: tuple[str, ...] = PIPELINES
     retrieval_only: bool = False
     limit: int | None = None
+    #: Only questions of these types (all when empty).
+    types: tuple[str, ...] = ()
 
 
 def _filters(q: Question) -> Filters:
@@ -411,6 +413,8 @@ def evaluate(config: EvalConfig, settings: Settings, chat_model: BaseChatModel |
     started, load_start = time.perf_counter(), _load_average()
     _check_kinds(config.pipelines)
     everything = load_questions(config.questions)
+    if config.types:
+        everything = [q for q in everything if q.type in config.types]
     questions = stratified_subset(everything, config.limit)
     llm = "none" if config.retrieval_only else settings.llm
     index = build_indexes(config.pipelines, settings, config.articles, say)
@@ -445,9 +449,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="evaluate.py", description="Evaluate retrieval, answers, abstention, "
                                 "citations and latency on a questions file; project and naive peer side by side.")
     p.add_argument("--articles", type=Path, required=True, help="the archive (any input re-index reads)")
-    p.add_argument("--questions", type=Path, required=True, help="questions JSONL (../shared/FORMATS.md)")
-    p.add_argument("--index-dir", type=Path, required=True, help="project index (built or reused); the naive "
+    p.add_argument("--questions", type=Path, help="questions JSONL (../shared/FORMATS.md)")
+    p.add_argument("--index-dir", type=Path, help="project index (built or reused); the naive "
                    "peer's lives in DIR/naive")
+    p.add_argument("--claims", type=Path, help="score the claim verifier on labelled pairs instead "
+                   "(docs/eval/claims/README.md); spans are read from --articles")
+    p.add_argument("--types", help="evaluate only these question types (comma-separated, e.g. "
+                   "news-quiz,unanswerable)")
     p.add_argument("--out", type=Path, required=True, help="output directory: report.json, report.md, PNG plots")
     add_llm_flag(p)
     p.add_argument("--embedder", help="embedder (must match the index)")
@@ -481,10 +489,14 @@ def _thresholds(args: argparse.Namespace, kinds: Sequence[str]) -> list[em.Thres
 
 
 def _check_inputs(args: argparse.Namespace) -> None:
+    if args.claims is None and (args.questions is None or args.index_dir is None):
+        raise _UsageError("--questions and --index-dir are required (or --claims FILE to score the verifier)")
+    if args.claims is not None and not args.claims.exists():
+        raise _UsageError(f"--claims {args.claims} does not exist")
     if args.limit is not None and args.limit < 1:
         raise _UsageError("--limit must be at least 1")
     for path, flag in ((args.articles, "--articles"), (args.questions, "--questions")):
-        if not path.exists():
+        if path is not None and not path.exists():
             raise _UsageError(f"{flag} {path} does not exist")
 
 
@@ -533,8 +545,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(message, file=sys.stderr, flush=True)
 
     def run() -> int:
+        if args.claims is not None:
+            return _run_claims(args, settings_from(args), progress)
+        types = tuple(t.strip() for t in args.types.split(",")) if args.types else ()
         config = EvalConfig(articles=args.articles, questions=args.questions, out_dir=args.out, pipelines=kinds,
-                            retrieval_only=args.retrieval_only, limit=args.limit)
+                            retrieval_only=args.retrieval_only, limit=args.limit, types=types)
         report = evaluate(config, settings_from(args), progress=progress)
         _print_report(args, report, old)
         failures = _failures(report, kinds, thresholds)
@@ -543,3 +558,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1 if failures else 0
 
     return guarded(run)
+
+
+def _run_claims(args: argparse.Namespace, settings: Settings, progress: Callable[[str], None]) -> int:
+    """``--claims FILE``: the configured verifier on labelled pairs; claims.json and claims.md in --out."""
+    from rag.eval.claims import claims_markdown, load_claims, score_claims
+    from rag.factory import build_answerer
+
+    if settings.llm == "extractive":
+        raise NewsragError("--claims needs a verifier, and the extractive answerer has none",
+                           "use --llm local or --llm openai")
+    _, _, verifier = build_answerer(settings)
+    assert verifier is not None  # an LLM answerer always has one
+    report = score_claims(load_claims(args.claims, args.articles), verifier, settings.verify_threshold, progress)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "claims.json").write_text(json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")
+    text = claims_markdown(report)
+    (args.out / "claims.md").write_text(text, encoding="utf-8")
+    print(text)
+    return 0

@@ -19,7 +19,7 @@ DATE_SPANS: dict[str, tuple[int, int]] = {
 
 #: The replies every language may define (``{placeholders}`` are filled by the caller); a missing one
 #: falls back to English.
-REPLY_KEYS = ("abstain", "out_of_window", "older_listed", "older_when", "undated", "example_question")
+REPLY_KEYS = ("abstain", "out_of_window", "older_listed", "older_when", "undated", "example_question", "quoting")
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,10 @@ class Language:
     not_names: frozenset[str] = frozenset()
     #: Words or imperatives a question or request opens with ("why", "pourquoi", "sebutkan").
     question_words: tuple[str, ...] = ()
+    #: How a question asks for a reason ("why"), and phrases that give one ("in response to"): a
+    #: sentence stating a cause is preferred when the question asks why (regex alternatives).
+    reason_questions: tuple[str, ...] = ()
+    reason_cues: tuple[str, ...] = ()
     #: Relative-date phrases by kind (keys of ``DATE_SPANS``).
     relative_dates: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     #: Openers that tie a question to the previous one ("and", "what about", "et", "dan").

@@ -19,6 +19,11 @@ say said says one two per via
 Did Does Do Was Were Are Has Have New""".split()),
     question_words=("what", "which", "who", "whom", "whose", "why", "when", "where", "how", "did", "does", "do",
                     "is", "are", "was", "were", "has", "have", "can", "summari[sz]e", "list", "tell", "show"),
+    reason_questions=("why", "what (?:was|were|is) the reason", "for what reason"),
+    reason_cues=(
+        "because", "in response to", "in retaliation", "retaliat\\w*", "in revenge", "after", "following",
+        "due to", "as a result of", "responds? to", "respond(?:ed)? to", "reason", "to avenge",
+    ),
     relative_dates={
         "today": ("today",),
         "yesterday": ("yesterday",),
@@ -46,6 +51,8 @@ Did Does Do Was Were Are Has Have New""".split()),
         "older_listed": "The passages below are {when}: ask again without \u201c{phrase}\u201d to get an answer "
                         "from them.",
         "older_when": "older (the latest from {latest})",
+        "quoting": "No sentence written for this answer could be checked against the sources; these are the "
+                   "sources’ own closest sentences:",
         "undated": "undated",
         "example_question": "What do the articles say about \u201c{}\u201d?",
     },

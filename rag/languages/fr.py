@@ -17,6 +17,11 @@ pourquoi comment quand très aussi après avant entre tout tous selon encore mê
     not_names=frozenset("Le La Les Un Une Des Quel Quelle Pourquoi Qui".split()),
     question_words=("que", "qu['’]", "quel", "quelle", "quels", "quelles", "qui", "pourquoi", "comment", "où",
                     "quand", "est-ce", "résume[rz]?"),
+    reason_questions=("pourquoi", "pour quelle raison"),
+    reason_cues=(
+        "parce que", "en réponse", "en représailles", "représailles", "répondre à", "riposte\\w*", "après",
+        "à la suite d", "en raison d", "car", "venger",
+    ),
     relative_dates={
         "today": ("aujourd'hui", "aujourd’hui"),
         "yesterday": ("hier",),
@@ -48,6 +53,8 @@ pourquoi comment quand très aussi après avant entre tout tous selon encore mê
         "older_listed": "Les passages ci-dessous sont {when} : reposez la question sans \u00ab {phrase} \u00bb "
                         "pour obtenir une réponse à partir d'eux.",
         "older_when": "plus anciens (le plus récent du {latest})",
+        "quoting": "Aucune phrase rédigée pour cette réponse n’a pu être vérifiée dans les sources ; "
+                   "voici les phrases des sources les plus proches :",
         "undated": "non datés",
         "example_question": "Que disent les articles sur « {} » ?",
     },

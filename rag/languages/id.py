@@ -16,6 +16,11 @@ berapa apakah para se tersebut bisa dapat lebih hanya masih saat namun tentang k
     not_names=frozenset("Apa Siapa Mengapa Kenapa Bagaimana Di Yang".split()),
     question_words=("apa", "apakah", "siapa", "mengapa", "kenapa", "bagaimana", "kapan", "di mana", "berapa",
                     "sebutkan"),
+    reason_questions=("mengapa", "kenapa", "apa alasan"),
+    reason_cues=(
+        "karena", "sebagai balasan", "membalas", "balasan", "setelah", "akibat", "sebagai tanggapan",
+        "menanggapi", "merespons",
+    ),
     relative_dates={
         "today": ("hari ini",),
         "yesterday": ("kemarin",),
@@ -41,6 +46,8 @@ berapa apakah para se tersebut bisa dapat lebih hanya masih saat namun tentang k
         "older_listed": "Bagian di bawah ini {when}: tanyakan lagi tanpa \u201c{phrase}\u201d untuk mendapat "
                         "jawaban darinya.",
         "older_when": "lebih lama (terbaru {latest})",
+        "quoting": "Tidak ada kalimat jawaban yang dapat diverifikasi dengan sumber; berikut kalimat sumber "
+                   "yang paling dekat:",
         "undated": "tanpa tanggal",
         "example_question": "Apa isi berita tentang “{}”?",
     },

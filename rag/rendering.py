@@ -1,0 +1,138 @@
+"""The faithful-by-construction answerer for small local models: every shown sentence renders one
+source sentence.
+
+A 1.5B model garbles synthesis (it reverses who did what and invents motives) but translates one
+sentence faithfully far more often, and judges a claim against one or two sentences far better than
+against whole passages. So the answer is built from the question's best source sentences (chosen as
+the extractive answerer chooses them): kept verbatim when already in the question's language,
+translated one at a time otherwise, each cited. Before anything is written, the model judges whether
+those sentences answer the question at all (a decline is better than an invented answer); at most
+one short lead sentence is written from them and shown only when the verifier finds it stated. A
+translation the verifier rejects is replaced by the source sentence itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+
+from langchain_core.language_models.chat_models import BaseChatModel
+from langchain_core.messages import HumanMessage, SystemMessage
+
+from rag import languages
+from rag.citations import split_answer_sentences
+from rag.generation import Answerer, Piece, select_sentences
+from rag.prompts import (
+    ANSWERABLE_PROMPT,
+    ANSWERABLE_SYSTEM,
+    LEAD_PROMPT,
+    LEAD_SYSTEM,
+    NOT_COVERED,
+    TRANSLATE_PROMPT,
+    TRANSLATE_SYSTEM,
+)
+from rag.sentences import PassageSentences, Sentence
+from rag.types import AnswerSentence, Hit, Query
+from rag.verification import safe_verify, sentence_state, strip_markers, Verdict, Verifier
+
+#: Most tokens of a lead sentence or of one translated sentence.
+LEAD_TOKENS = 60
+TRANSLATION_TOKENS = 120
+
+
+class RenderingAnswerer(Answerer):
+    """Answers with the source sentences themselves, rendered in the question's language."""
+
+    uses_llm = True
+
+    def __init__(self, name: str, model: Callable[[], BaseChatModel], verifier: Verifier, label: str = "",
+                 max_sentences: int = 3, from_passages: int = 3, min_answerable: float = 0.5,
+                 lead: bool = True) -> None:
+        self.name = name
+        self.model = model
+        self.verifier = verifier
+        self._label = label or name
+        self.max_sentences, self.from_passages = max_sentences, from_passages
+        self.min_answerable = min_answerable
+        self.lead = lead
+
+    @property
+    def label(self) -> str:
+        return f"{self._label}, rendering source sentences"
+
+    def load(self) -> None:
+        self.model()
+
+    def _chosen(self, query: Query, sentences: PassageSentences) -> list[Sentence]:
+        return select_sentences(sentences.scored(query.searched), self.max_sentences, self.from_passages)
+
+    def answerable(self, query: Query, hits: Sequence[Hit], sentences: PassageSentences) -> Verdict | None:
+        from rag.llm import yes_probability
+
+        chosen = self._chosen(query, sentences)
+        if not chosen:
+            return Verdict(False, 0.0, "no source sentence to answer from")
+        listed = "\n".join(f"- {s.text}" for s in chosen)
+        messages = [SystemMessage(ANSWERABLE_SYSTEM),
+                    HumanMessage(ANSWERABLE_PROMPT.format(sentences=listed, question=query.searched))]
+        try:
+            p = yes_probability(self.model(), messages)
+        except Exception as exc:  # noqa: BLE001 (a failed judgement must not stop the answer)
+            return Verdict(True, 1.0, f"answerability not judged: {type(exc).__name__}", checked=False)
+        return Verdict(p >= self.min_answerable, p,
+                       f"the closest sentences {'answer' if p >= self.min_answerable else 'do not answer'} "
+                       f"the question (judge {p:.2f})")
+
+    def stream(self, query: Query, hits: Sequence[Hit], sentences: PassageSentences) -> Iterator[Piece]:
+        chosen = self._chosen(query, sentences)
+        if not chosen:
+            yield NOT_COVERED
+            return
+        target = languages.language_name(query.language) or "English"
+        if self.lead:
+            yield from self._lead(query, chosen, sentences, target)
+        for s in chosen:
+            yield self._render(s, hits[s.n - 1], query.language, target, sentences)
+
+    def _invoke(self, system: str, user: str, max_tokens: int) -> str:
+        reply = self.model().bind(max_tokens=max_tokens).invoke([SystemMessage(system), HumanMessage(user)])
+        return reply.text.strip()
+
+    def _lead(self, query: Query, chosen: Sequence[Sentence], sentences: PassageSentences,
+              target: str) -> Iterator[AnswerSentence]:
+        listed = "\n".join(f"- {s.text}" for s in chosen)
+        try:
+            text = self._invoke(LEAD_SYSTEM.format(language=target),
+                                LEAD_PROMPT.format(sentences=listed, question=query.searched, language=target),
+                                LEAD_TOKENS)
+        except Exception:  # noqa: BLE001 (the lead is optional: the rendered sentences still answer)
+            return
+        first = next(iter(split_answer_sentences(text)), "")
+        lead = strip_markers(first)
+        if not lead or NOT_COVERED.lower() in lead.lower().replace(" ", "_"):
+            return
+        evidence = sentences.closest(lead, 2, among=sorted({s.n for s in chosen}))
+        verdict = safe_verify(self.verifier, lead, [e.text for e in evidence], query.language)
+        state = sentence_state(verdict)
+        yield AnswerSentence(lead, (evidence[0].n,) if evidence and state == "verified" else (), state,
+                             verdict.score, verdict.reason, " ".join(e.text for e in evidence),
+                             shown=state == "verified")
+
+    def _render(self, s: Sentence, hit: Hit, language: str, target: str,
+                sentences: PassageSentences) -> AnswerSentence:
+        quoted = AnswerSentence(s.text, (s.n,), "quoted", 1.0, "the source's own words", s.text)
+        if not hit.language or hit.language == language or not languages.has_replies(language):
+            return quoted
+        try:
+            text = self._invoke(TRANSLATE_SYSTEM.format(language=target), TRANSLATE_PROMPT.format(sentence=s.text),
+                                TRANSLATION_TOKENS)
+        except Exception:  # noqa: BLE001 (the source sentence is still a faithful answer)
+            return quoted
+        text = strip_markers(" ".join(text.split()))
+        if not text:
+            return quoted
+        verdict = safe_verify(self.verifier, text, [s.text], language)
+        if sentence_state(verdict) != "verified":
+            # The reader gets the source's own words rather than a translation nobody vouches for.
+            return AnswerSentence(s.text, (s.n,), "quoted", 1.0,
+                                  f"translation not verified ({verdict.reason}); the source's own words", s.text)
+        return AnswerSentence(text, (s.n,), "verified", verdict.score, f"translated; {verdict.reason}", s.text)

@@ -1,0 +1,115 @@
+"""The sentences of an answer's passages, embedded once per answer.
+
+Shared by the answerers (which sentences to quote, render or focus on) and the verification stage
+(which one or two sentences a shown sentence is checked against).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+import re
+
+from rag import languages
+from rag.embedding import Embedder
+from rag.types import Hit
+
+_WORDS = re.compile(r"\w{3,}", re.U)
+
+#: Added to a sentence's score when the question asks why and the sentence states a cause.
+REASON_BONUS = 0.05
+
+
+@cache
+def _reason_question() -> re.Pattern[str]:
+    return languages.combined("reason_questions")
+
+
+@cache
+def _reason_cue() -> re.Pattern[str]:
+    return languages.combined("reason_cues")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of the n-th passage (1-based), scored against the question."""
+
+    n: int
+    index: int
+    text: str
+    score: float
+
+
+class PassageSentences:
+    """The sentences of the passages with their embeddings, embedded once per answer.
+
+    Used three ways: to focus the passages on the question, as the extractive answer, and to find
+    which passage sentence supports a sentence of the answer.
+    """
+
+    def __init__(self, hits: Sequence[Hit], embedder: Embedder, max_per_passage: int = 12) -> None:
+        from rag.chunking import split_sentences
+
+        self.embedder = embedder
+        self.texts = [hit.text for hit in hits]
+        self.items = [(n, i, s) for n, hit in enumerate(hits, 1)
+                      for i, s in enumerate(split_sentences(hit.text)[:max_per_passage])]
+        self.vectors = embedder.embed_passages([s for _, _, s in self.items])
+
+    def scored(self, question: str) -> list[Sentence]:
+        """Every sentence scored by closeness in meaning to the question (cosine of multilingual
+        embeddings, so an English question meets a French sentence), plus small bonuses for shared
+        words (names, numbers), for the passage's rank, and, when the question asks why, for stating
+        a cause ("in response to", "en représailles"): the reason is what such a question wants, and
+        embeddings rank it no closer than the event itself."""
+        if not self.items:
+            return []
+        q_words = {w.lower() for w in _WORDS.findall(question)}
+        why = bool(_reason_question().search(question))
+        sims = self.vectors @ self.embedder.embed_query(question)
+        out = []
+        for (n, i, text), sim in zip(self.items, sims):
+            overlap = len(q_words & {w.lower() for w in _WORDS.findall(text)}) / (len(q_words) or 1)
+            cause = REASON_BONUS if why and _reason_cue().search(text) else 0.0
+            out.append(Sentence(n, i, text, float(sim) + 0.05 * overlap + 0.01 / n + cause))
+        return out
+
+    def support(self, claim: str) -> Sentence | None:
+        """The passage sentence closest in meaning to ``claim`` (score = cosine), or None."""
+        if not self.items:
+            return None
+        sims = self.vectors @ self.embedder.embed_query(claim)
+        best = int(sims.argmax())
+        n, i, text = self.items[best]
+        return Sentence(n, i, text, float(sims[best]))
+
+    def closest(self, claim: str, k: int = 2, among: Sequence[int] = ()) -> list[Sentence]:
+        """The ``k`` passage sentences closest in meaning to ``claim`` (score = cosine), best first;
+        with ``among``, only sentences of those passages (numbers from 1)."""
+        if not self.items:
+            return []
+        sims = self.vectors @ self.embedder.embed_query(claim)
+        order = sorted(range(len(self.items)), key=lambda j: -float(sims[j]))
+        out = []
+        for j in order:
+            n, i, text = self.items[j]
+            if not among or n in among:
+                out.append(Sentence(n, i, text, float(sims[j])))
+                if len(out) == k:
+                    break
+        return out
+
+    def passage_of(self, sentence: str) -> int | None:
+        """The number of the passage holding ``sentence`` verbatim (spacing and case aside), or None."""
+        needle = _squash(sentence)
+        if len(needle) < 12:
+            return None
+        for n, text in enumerate(self.texts, 1):
+            if needle in _squash(text):
+                return n
+        return None
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip().lower().rstrip(".!?…").strip()

@@ -1,0 +1,195 @@
+"""The verification stage and the rendering answerer, over a real index and embedder, with scripted
+judges and chat models (the real local model is exercised in test_local_llm_answer.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+import json
+from pathlib import Path
+from typing import Any
+
+from langchain_core.language_models.chat_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+import pytest
+
+from rag.errors import NewsragError
+from rag.eval.claims import Claim, load_claims, score_claims
+from rag.eval.metrics import score_question
+from rag.eval.records import Observation, Question
+from rag.factory import build_pipeline
+from rag.settings import Settings
+from rag.types import Answer, AnswerSentence
+from rag.verification import check_answer, safe_verify, Verdict, Verifier
+from ui.render import answer_html
+
+QUESTION = "Why did Iran attack Israel?"
+
+
+class Judge(Verifier):
+    """Accepts a claim when ``rule(claim, passages)`` is true; records what it was asked."""
+
+    name = "judge"
+
+    def __init__(self, rule: Callable[[str, Sequence[str]], bool], languages: frozenset[str] | None = None) -> None:
+        self.rule, self.asked, self.languages = rule, [], languages
+
+    def verify(self, claim: str, passages: Sequence[str]) -> Verdict:
+        self.asked.append((claim, tuple(passages)))
+        ok = self.rule(claim, passages)
+        return Verdict(ok, 0.95 if ok else 0.2, "stated" if ok else "not stated")
+
+
+class Broken(Verifier):
+    def verify(self, claim: str, passages: Sequence[str]) -> Verdict:
+        raise TimeoutError("no reply in 30 s")
+
+
+class ScriptedChat(BaseChatModel):
+    """Replies by what the prompt asks: YES/NO for judgements, a fixed lead, a fixed translation."""
+
+    answerable: str = "YES"
+    lead: str = "Iran attacked Israel in response to an Israeli strike on its embassy in Damascus."
+    translation: str = "In English: {}"
+    prompts: list[str] = []
+
+    @property
+    def _llm_type(self) -> str:
+        return "scripted"
+
+    def _generate(self, messages: list[BaseMessage], *args: Any, **kwargs: Any) -> ChatResult:
+        system, user = messages[0].text, messages[-1].text
+        self.prompts.append(system)
+        if "Do these sentences contain the answer" in user:
+            reply = self.answerable
+        elif "Does the passage state the claim" in user:
+            reply = "NO" if "G7" in user.split("Claim:")[1] else "YES"
+        elif "ONE short sentence" in system:
+            reply = self.lead
+        else:
+            reply = self.translation.format(user.replace("G7", "group of seven"))
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=reply))])
+
+
+def rendering(settings: Settings, chat: ScriptedChat, **overrides: Any) -> Any:
+    s = settings.model_copy(update={"llm": "local", "answer_style": "render", **overrides})
+    return build_pipeline(s, chat_model=chat)
+
+
+def test_check_answer_quotes_verifies_drops_and_marks(index_settings: Settings) -> None:
+    p = build_pipeline(index_settings)
+    hits = p.context(p.ranking(QUESTION, None, 5))
+    from rag.sentences import PassageSentences
+
+    sentences = PassageSentences(hits, p.embedder)
+    source = next(s for _, _, s in sentences.items if "Damas" in s)
+    judge = Judge(lambda claim, _: "G7" not in claim)
+    text = f"{source} [1]. Iran struck Israel on behalf of the G7. Iran retaliated for the Damascus strike."
+    shown, records = check_answer(text, sentences, judge)
+    assert [r.state for r in records] == ["quoted", "rejected", "verified"]
+    assert "G7" not in shown and records[1].shown is False  # dropped by default
+    assert records[2].citations and records[2].evidence  # the citation the model forgot, added as verified
+    assert all("Damascus strike" not in c for c, _ in judge.asked[:0])
+    assert len(judge.asked) == 2 and all(1 <= len(p) <= 2 for _, p in judge.asked)  # 1-2 sentences each
+    marked, records = check_answer(text, sentences, judge, on_reject="mark")
+    assert "G7" in marked and records[1].shown and records[1].state == "rejected"
+
+
+def test_a_verifier_failure_or_unreadable_claim_is_unverified_never_supported() -> None:
+    v = safe_verify(Broken(), "Iran attacked Israel.", ["L'Iran a attaqué Israël."])
+    assert not v.checked and not v.supported and "TimeoutError" in v.reason
+    only_en = Judge(lambda *_: True, frozenset({"en"}))
+    assert "cannot read th" in safe_verify(only_en, "อิหร่านโจมตีอิสราเอล", ["x"], "th").reason
+    assert "too long" in safe_verify(only_en, "word " * 200, ["x"]).reason
+    assert not safe_verify(only_en, "", ["x"]).checked
+    assert not safe_verify(only_en, "A claim.", []).checked and not only_en.asked
+
+
+def test_rendering_answer_quotes_translates_and_leads_only_when_verified(index_settings: Settings) -> None:
+    answer = rendering(index_settings, ScriptedChat(prompts=[])).ask(QUESTION)
+    assert not answer.abstained and answer.answerability == 1.0
+    lead, *rest = answer.sentences
+    assert lead.state == "verified" and lead.shown and answer.text.startswith("Iran attacked Israel in response")
+    # French sources, English question: each sentence translated, one at a time, and checked.
+    assert {s.state for s in rest} == {"verified"} and all(s.reason.startswith("translated") for s in rest)
+    assert any("Damas" in s.evidence for s in rest)  # the reason is among the chosen source sentences
+    assert answer.citations and all(s.citations for s in answer.sentences if s.shown)
+    # The same question in French: sources kept verbatim, nothing translated.
+    fr = rendering(index_settings, ScriptedChat(prompts=[])).ask("Pourquoi l'Iran a-t-il attaqué Israël ?")
+    assert [s.state for s in fr.sentences[1:]] == ["quoted"] * (len(fr.sentences) - 1)
+    assert any("Damas" in s.text for s in fr.sentences)
+
+
+def test_rejected_lead_and_translation_are_not_shown(index_settings: Settings) -> None:
+    chat = ScriptedChat(prompts=[], lead="Iran attacked Israel to please the G7.",
+                        translation="The G7 attacked the Iranian embassy in Damascus. {}")
+    answer = rendering(index_settings, chat).ask(QUESTION)
+    assert "please the G7" not in answer.text and "The G7 attacked" not in answer.text
+    assert not answer.sentences[0].shown
+    # A translation the verifier rejects gives way to the source's own words.
+    assert all(s.state == "quoted" and "translation not verified" in s.reason for s in answer.sentences[1:])
+    html = answer_html(1, answer)
+    assert "left out: not found in the sources" in html and "please the G7" in html
+
+
+def test_unanswerable_by_judgement_declines_before_writing(index_settings: Settings) -> None:
+    chat = ScriptedChat(prompts=[], answerable="NO")
+    answer = rendering(index_settings, chat).ask(QUESTION)
+    assert answer.abstained and answer.answerability == 0.0 and "does not cover" in answer.text
+    assert answer.hits  # the closest passages are still listed for the reader
+    assert not any("ONE short sentence" in p for p in chat.prompts)  # nothing was written
+
+
+def test_sentence_marks_are_escaped_and_visible(index_settings: Settings) -> None:
+    answer = Answer(question="q", text="x", sentences=(
+        AnswerSentence("<script>alert(1)</script> Quoted.", (1,), "quoted", 1.0, "the source's own words"),
+        AnswerSentence("Checked.", (1,), "verified", 0.9, "stated (verifier 0.90)"),
+        AnswerSentence("Unsure.", (), "unverified", 0.0, "verifier failed: TimeoutError"),
+    ))
+    html = answer_html(1, answer)
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert 's-verified" title="checked against the source: stated (verifier 0.90)"' in html
+    assert 'sup class="mark">?</sup>' in html and "TimeoutError" in html
+
+
+def test_truthfulness_scores_right_decline_wrong() -> None:
+    def score(answerable: bool, text: str, abstained: bool = False) -> object:
+        q = Question("q", "Which volcano?", answers=("Etna",) if answerable else (),
+                     gold_ids=("a",) if answerable else (), type="t")
+        return score_question(Observation(q, (), (), (), Answer("Which volcano?", text, abstained=abstained)))[
+            "truthfulness"]
+
+    assert score(True, "Etna erupted.") == 1.0
+    assert score(True, "Vesuvius erupted.") == -1.0
+    assert score(True, "Not covered.", abstained=True) == 0.0
+    assert score(False, "Etna erupted.") == -1.0  # answering an unanswerable question is wrong
+    assert score(False, "Not covered.", abstained=True) == 1.0
+
+
+def test_claims_file_resolves_spans_and_names_bad_lines(tmp_path: Path) -> None:
+    articles = tmp_path / "a.jsonl"
+    articles.write_text(json.dumps({"id": "a1", "text": "Israel struck the embassy. Iran replied."}) + "\n")
+    good = tmp_path / "c.jsonl"
+    good.write_text(json.dumps({"id": "c1", "claim": "Iran struck the embassy.", "article_id": "a1",
+                                "span": [0, 26], "supported": False, "kind": "role reversal"}) + "\n"
+                    + json.dumps({"id": "c2", "claim": "Israel hit it.", "passage": "Israel struck it.",
+                                  "supported": True, "kind": "real answer"}) + "\n")
+    claims = load_claims(good, articles)
+    assert claims[0].passage == "Israel struck the embassy." and claims[1].real
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps({"id": "c1", "claim": "x", "article_id": "zz", "span": [0, 3],
+                               "supported": True}) + "\n")
+    with pytest.raises(NewsragError, match=r"bad.jsonl:1: article_id 'zz'"):
+        load_claims(bad, articles)
+    bad.write_text('{"claim": "x"}\n')
+    with pytest.raises(NewsragError, match=r"bad.jsonl:1: missing field 'supported'"):
+        load_claims(bad)
+    report = score_claims(claims, Judge(lambda claim, _: claim.startswith("Israel")), 0.8)
+    assert report["overall"] == {"pairs": 2, "accuracy": 1.0, "false_caught": 1.0, "true_kept": 1.0}
+    assert report["real_outputs"]["pairs"] == 1 and set(report["by_kind"]) == {"role reversal", "real answer"}
+
+
+def test_claim_records_are_frozen_and_typed() -> None:
+    c = Claim("x", "claim", "passage", True)
+    with pytest.raises(AttributeError):
+        c.claim = "other"  # type: ignore[misc]
