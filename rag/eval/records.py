@@ -104,6 +104,10 @@ class QuestionResult:
     citations: tuple[CitationRef, ...] = ()
     tokens: int = 0
     raw_answer: str | None = None
+    #: Each answer sentence with its verification state and score (``AnswerSentence.to_dict``).
+    sentences: tuple[Mapping[str, Any], ...] = ()
+    #: The answerer's judgement that the passages answer the question, when it made one.
+    answerability: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The record as ``report.json`` holds it (the answer's fields only when one was asked for)."""
@@ -114,7 +118,8 @@ class QuestionResult:
             out.update(answer=self.answer, abstained=self.abstained, generated=self.generated,
                        llm_generated=self.llm_generated,
                        citation_counts=None if self.citation_counts is None else asdict(self.citation_counts),
-                       citations=[asdict(c) for c in self.citations], tokens=self.tokens)
+                       citations=[asdict(c) for c in self.citations], tokens=self.tokens,
+                       sentences=[dict(x) for x in self.sentences], answerability=self.answerability)
         out["timings"] = dict(self.timings)
         if self.raw_answer is not None:
             out["raw_answer"] = self.raw_answer
@@ -135,4 +140,5 @@ class QuestionResult:
                        **{k: v for k, v in counts.items() if k in known}),
                    citations=tuple(CitationRef(int(c["n"]), str(c["article_id"]), str(c.get("chunk_id", "")))
                                    for c in rec.get("citations") or ()),
-                   tokens=int(rec.get("tokens") or 0), raw_answer=rec.get("raw_answer"))
+                   tokens=int(rec.get("tokens") or 0), raw_answer=rec.get("raw_answer"),
+                   sentences=tuple(rec.get("sentences") or ()), answerability=rec.get("answerability"))

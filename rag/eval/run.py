@@ -291,11 +291,17 @@ def _with_answer(result: QuestionResult, p: AnsweringPipeline, raw: str, answer:
     generated = bool(answer.hits) and answer.timings.get("generation", 1.0) > 0
     counts = (em.citation_counts(raw, answer.text, [h.text for h in answer.hits], judge)
               if p.cites and generated and not answer.abstained else None)
+    if counts is not None and answer.sentences:
+        # The pipeline's own verification decided each sentence (quoted, verified, rejected, unverified):
+        # a shown, cited sentence counts as supported only when quoted or verified.
+        cited = [x for x in answer.sentences if x.shown and x.citations]
+        counts = replace(counts, cited_sentences=len(cited), supported_sentences=sum(x.supported for x in cited))
     return replace(result, answered=True, answer=answer.text, abstained=answer.abstained, generated=generated,
                    llm_generated=generated and "extractive" not in (llm, answer.llm), citation_counts=counts,
                    citations=tuple(CitationRef(c.n, c.article_id, c.chunk_id) for c in answer.citations),
                    tokens=count_tokens(raw) if generated else 0,
-                   raw_answer=raw if raw.strip() != answer.text.strip() else None)
+                   raw_answer=raw if raw.strip() != answer.text.strip() else None,
+                   sentences=tuple(x.to_dict() for x in answer.sentences), answerability=answer.answerability)
 
 
 def run_question(p: AnsweringPipeline, q: Question, retrieval_only: bool, judge: em.SupportJudge | None,
