@@ -6,9 +6,10 @@ sentence faithfully far more often, and judges a claim against one or two senten
 against whole passages. So the answer is built from the question's best source sentences (chosen as
 the extractive answerer chooses them): kept verbatim when already in the question's language,
 translated one at a time otherwise, each cited. Before anything is written, the model judges whether
-those sentences answer the question at all (a decline is better than an invented answer); at most
-one short lead sentence is written from them and shown only when the verifier finds it stated. A
-translation the verifier rejects is replaced by the source sentence itself.
+those sentences answer the question at all (a decline is better than an invented answer). After
+them comes at most one short sentence answering the question, written from them and shown only when
+the verifier finds it stated. A translation the verifier rejects is replaced by the source sentence
+itself.
 """
 
 from __future__ import annotations
@@ -88,10 +89,12 @@ class RenderingAnswerer(Answerer):
             yield NOT_COVERED
             return
         target = languages.language_name(query.language) or "English"
-        if self.lead:
-            yield from self._lead(query, chosen, sentences, target)
+        # The source sentences first (a verbatim one shows at once: checking never delays the first
+        # token), then the lead, which is only shown once the verifier has accepted it.
         for s in chosen:
             yield self._render(s, hits[s.n - 1], query.language, target, sentences)
+        if self.lead:
+            yield from self._lead(query, chosen, sentences, target)
 
     def _invoke(self, system: str, user: str, max_tokens: int) -> str:
         reply = self.model().bind(max_tokens=max_tokens).invoke([SystemMessage(system), HumanMessage(user)])

@@ -108,15 +108,15 @@ def test_a_verifier_failure_or_unreadable_claim_is_unverified_never_supported() 
 def test_rendering_answer_quotes_translates_and_leads_only_when_verified(index_settings: Settings) -> None:
     answer = rendering(index_settings, ScriptedChat(prompts=[])).ask(QUESTION)
     assert not answer.abstained and answer.answerability == 1.0
-    lead, *rest = answer.sentences
-    assert lead.state == "verified" and lead.shown and answer.text.startswith("Iran attacked Israel in response")
+    *rest, lead = answer.sentences
+    assert lead.state == "verified" and lead.shown and "Iran attacked Israel in response" in answer.text
     # French sources, English question: each sentence translated, one at a time, and checked.
     assert {s.state for s in rest} == {"verified"} and all(s.reason.startswith("translated") for s in rest)
     assert any("Damas" in s.evidence for s in rest)  # the reason is among the chosen source sentences
     assert answer.citations and all(s.citations for s in answer.sentences if s.shown)
     # The same question in French: sources kept verbatim, nothing translated.
     fr = rendering(index_settings, ScriptedChat(prompts=[])).ask("Pourquoi l'Iran a-t-il attaqué Israël ?")
-    assert [s.state for s in fr.sentences[1:]] == ["quoted"] * (len(fr.sentences) - 1)
+    assert [s.state for s in fr.sentences[:-1]] == ["quoted"] * (len(fr.sentences) - 1)
     assert any("Damas" in s.text for s in fr.sentences)
 
 
@@ -125,9 +125,11 @@ def test_rejected_lead_and_translation_are_not_shown(index_settings: Settings) -
                         translation="The G7 attacked the Iranian embassy in Damascus. {}")
     answer = rendering(index_settings, chat).ask(QUESTION)
     assert "please the G7" not in answer.text and "The G7 attacked" not in answer.text
-    assert not answer.sentences[0].shown
+    dropped = [s for s in answer.sentences if not s.shown]
+    assert [s.text for s in dropped] == ["Iran attacked Israel to please the G7."]
     # A translation the verifier rejects gives way to the source's own words.
-    assert all(s.state == "quoted" and "translation not verified" in s.reason for s in answer.sentences[1:])
+    rendered = [s for s in answer.sentences if s.shown]
+    assert rendered and all(s.state == "quoted" and "translation not verified" in s.reason for s in rendered)
     html = answer_html(1, answer)
     assert "left out: not found in the sources" in html and "please the G7" in html
 
