@@ -195,3 +195,18 @@ def test_claim_records_are_frozen_and_typed() -> None:
     c = Claim("x", "claim", "passage", True)
     with pytest.raises(AttributeError):
         c.claim = "other"  # type: ignore[misc]
+
+
+def test_a_number_the_source_never_gives_is_rejected_without_asking_the_model() -> None:
+    from rag.verification import LLMVerifier, missing_numbers
+
+    assert missing_numbers("The strike killed 12 officers on April 1.", ["six officers were killed on 1 April"]) == [
+        "12"]
+    assert missing_numbers("Iran launched 300 drones.", ["L'Iran a lancé 300 drones."]) == []
+    assert missing_numbers("It cost 1,500 euros.", ["Le coût: 1.500 euros."]) == []
+
+    def no_model() -> BaseChatModel:
+        raise AssertionError("the model must not be asked")
+
+    verdict = LLMVerifier(no_model).verify("The strike killed 12 officers.", ["The strike killed seven officers."])
+    assert not verdict.supported and verdict.checked and "12" in verdict.reason
