@@ -23,12 +23,12 @@ from rag.conversation import Turn
 from rag.embedding import Embedder
 from rag.generation import abstain_message, Answerer, is_not_covered, out_of_window_message
 from rag.question import analyse
-from rag.retrieval import Retriever
+from rag.retrieval import Found, Retriever
 from rag.sentences import PassageSentences
 from rag.settings import Settings
 from rag.store import ChunkStore
 from rag.types import Answer, AnswerSentence, Filters, Hit, Query, Window
-from rag.verification import check_answer, cite, Verifier
+from rag.verification import check_answer, cite, Verdict, Verifier
 
 
 @dataclass(frozen=True)
@@ -168,9 +168,23 @@ class Pipeline:
         base = Answer(question=query.text, text="", hits=tuple(hits), language=query.language,
                       llm=self.answerer.name, rewritten_question=query.rewritten, window=found.window)
 
+        # A pasted sentence asks where it comes from, not something to answer: the sentences that match
+        # it, quoted and cited, are the reply (a small LLM tends to decline or paraphrase a statement).
+        answerer = self.lookup_answerer if query.is_lookup else self.answerer
+        base = replace(base, llm=answerer.name)  # what wrote it
+        sentences: PassageSentences | None = None
+        judged: Verdict | None = None
+        note = ""
+        if found.window is not None and hits and not query.is_lookup:
+            found, hits, sentences, judged, note = self._period(query, filters, found, hits, answerer)
+            base = replace(base, hits=tuple(hits), note=note)
+            if judged is not None:
+                timings["answerability"] = time.perf_counter() - t1
+
         decline = None
-        if found.outside_window and found.window:
-            # Listed for the reader, never answered from: last month's story is not this week's news.
+        if found.outside_window and found.window and not note:
+            # Listed for the reader, never answered from: last month's story is not this week's news,
+            # unless the answerer judged that the older coverage answers (then ``note`` says so).
             w = found.window
             decline = out_of_window_message(query.language, w.start, w.end, w.phrase, hits)
         elif not hits:
@@ -178,17 +192,16 @@ class Pipeline:
         if decline is not None:
             yield Token(decline)
             timings.update(generation=0.0, total=time.perf_counter() - t0)
-            yield Done(replace(base, text=decline, abstained=True, timings=timings))
+            yield Done(replace(base, text=decline, abstained=True, timings=timings,
+                               answerability=judged.score if judged else None))
             return
 
-        sentences = PassageSentences(hits, self.embedder, self.settings.passage_sentences)
-        # A pasted sentence asks where it comes from, not something to answer: the sentences that match
-        # it, quoted and cited, are the reply (a small LLM tends to decline or paraphrase a statement).
-        answerer = self.lookup_answerer if query.is_lookup else self.answerer
-        base = replace(base, llm=answerer.name)  # what wrote it
-        judged = answerer.answerable(query, hits, sentences)
+        sentences = sentences or PassageSentences(hits, self.embedder, self.settings.passage_sentences)
+        if judged is None:
+            judged = answerer.answerable(query, hits, sentences)
+            if judged is not None:
+                timings["answerability"] = time.perf_counter() - t1
         if judged is not None:
-            timings["answerability"] = time.perf_counter() - t1
             base = replace(base, answerability=judged.score)
             if judged.checked and not judged.supported:
                 # The closest passages stay listed as sources; none of them answers, so nothing is written.
@@ -197,6 +210,8 @@ class Pipeline:
                 timings.update(generation=time.perf_counter() - t1, total=time.perf_counter() - t0)
                 yield Done(replace(base, text=text, abstained=True, timings=timings))
                 return
+        if note:
+            yield Token(note + " ")
         pieces: list[str] = []
         checked: list[AnswerSentence] = []
         first_token = None
@@ -220,6 +235,34 @@ class Pipeline:
             yield Done(replace(base, text=abstain_message(query.language), abstained=True, timings=timings))
             return
         yield Done(self._checked(query, base, raw, hits, sentences, checked, timings))
+
+    def _period(self, query: Query, filters: Filters | None, found: Found, hits: list[Hit], answerer: Answerer
+                ) -> tuple[Found, list[Hit], PassageSentences | None, Verdict | None, str]:
+        """A question naming a period ("this week"), read as a researcher would: the period's passages
+        when they answer; else the latest older coverage when the answerer judges that it answers the
+        question, introduced by a note with its date; else (or when the answerer does not judge) the
+        decline that lists the older passages. Returns the search result and passages to use, their
+        sentences and judgement when made, and the note."""
+        w = found.window
+        assert w is not None
+        if not found.outside_window:
+            sentences = PassageSentences(hits, self.embedder, self.settings.passage_sentences)
+            judged = answerer.answerable(query, hits, sentences)
+            if judged is None or not judged.checked or judged.supported:
+                return found, hits, sentences, judged, ""
+            found = self.retriever.find(query, filters, use_window=False)
+            hits = self.retriever.gate(found.hits)
+            if not hits:
+                return found, hits, None, judged, ""
+        sentences = PassageSentences(hits, self.embedder, self.settings.passage_sentences)
+        judged = answerer.answerable(query, hits, sentences)
+        if judged is None or not judged.checked or not judged.supported:
+            return found, hits, sentences, judged, ""
+        latest = max((h.published[:10] for h in hits[:3] if h.published), default=None)
+        lang = query.language if languages.has_replies(query.language) else "en"
+        note = languages.reply(lang, "older_answer").format(start=w.start, end=w.end,
+                                                          latest=latest or languages.reply(lang, "undated"))
+        return found, hits, sentences, judged, note
 
     def _checked(self, query: Query, base: Answer, raw: str, hits: Sequence[Hit], sentences: PassageSentences,
                  checked: Sequence[AnswerSentence], timings: dict[str, float]) -> Answer:
@@ -247,6 +290,8 @@ class Pipeline:
             text = languages.reply(language, "quoting") + " " + " ".join(cite(q.text, q.citations) for q in quotes)
             quoted_fallback = True
         text, citations = resolve(text, hits, repair=False)
+        if base.note:
+            text = f"{base.note} {text}"
         if self.verifier is not None:
             timings["verification"] = time.perf_counter() - t
         timings["total"] = timings.get("total", 0.0) + time.perf_counter() - t

@@ -248,14 +248,16 @@ class Retriever:
         self.reranker = reranker
         self.date_slack_days = date_slack_days
 
-    def find(self, query: Query, filters: Filters | None = None, top_k: int | None = None) -> Found:
+    def find(self, query: Query, filters: Filters | None = None, top_k: int | None = None,
+             use_window: bool = True) -> Found:
         """The best ``top_k`` passages (default: the retriever's), and whether they honour the period
         the query names.
 
         A relative date in a question ("this week") narrows the search to its window, unless the
         filters carry typed dates (``date_from``/``date_to``), which replace it. When nothing
         relevant falls inside it, the best passages from any date are returned, marked
-        ``outside_window``: the caller must not present them as that week's news.
+        ``outside_window``: the caller must not present them as that week's news. ``use_window=False``
+        searches every date at once (the caller's fallback when the period's passages do not answer).
         """
         filters = filters or Filters()
         k = top_k or self.top_k
@@ -263,6 +265,9 @@ class Retriever:
         slack = self.date_slack_days
         # Dates the reader typed are the reader's choice of period: they replace the question's own.
         window = None if filters.date_from or filters.date_to else query.window
+        if not use_window:
+            return Found(self._search(query, vector, build_where(filters, None, slack), k), window,
+                         outside_window=window is not None)
         hits = self._search(query, vector, build_where(filters, window, slack), k)
         if window and not self.gate(hits):
             return Found(self._search(query, vector, build_where(filters, None, slack), k), window,

@@ -232,6 +232,9 @@ class Answer:
     quoted_fallback: bool = False
     #: The answerer's judgement (0-1) that the passages answer the question, when it made one.
     answerability: float | None = None
+    #: A line the pipeline puts before the answer (e.g. that it answers from coverage older than the
+    #: period the question names, and from which date); part of ``text`` too.
+    note: str = ""
 
     @property
     def retrieved(self) -> list[str]:
@@ -256,6 +259,7 @@ class Answer:
             "sentences": [s.to_dict() for s in self.sentences],
             "quoted_fallback": self.quoted_fallback,
             "answerability": None if self.answerability is None else round(self.answerability, 4),
+            "note": self.note,
             "retrieved": self.retrieved,
             "passages": [{"n": i, "chunk_id": h.chunk_id, "article_id": h.article_id,
                           "score": round(h.similarity, 4), "relevance": round(h.gate_score, 4),

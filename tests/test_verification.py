@@ -210,3 +210,19 @@ def test_a_number_the_source_never_gives_is_rejected_without_asking_the_model() 
 
     verdict = LLMVerifier(no_model).verify("The strike killed 12 officers.", ["The strike killed seven officers."])
     assert not verdict.supported and verdict.checked and "12" in verdict.reason
+
+
+def test_a_period_with_no_answer_gets_the_latest_older_coverage_when_it_answers(index_settings: Settings) -> None:
+    from rag.types import Filters
+
+    question, filters = "Which volcano erupted this week?", Filters(as_of="2025-07-20")
+    answer = rendering(index_settings, ScriptedChat(prompts=[])).ask(question, filters)
+    assert not answer.abstained and answer.window is not None
+    assert answer.note.startswith("Nothing published between 2025-07-1") and "(2025-06-02) says:" in answer.note
+    assert answer.text.startswith(answer.note) and "Etna" in answer.text
+    assert all(s.state != "rejected" for s in answer.sentences if s.shown)
+    # The same question when the judge finds that the older passages do not answer: the decline that
+    # lists them, as without an LLM.
+    declined = rendering(index_settings, ScriptedChat(prompts=[], answerable="NO")).ask(question, filters)
+    assert declined.abstained and "Nothing in the archive published between" in declined.text
+    assert declined.hits and not declined.note

@@ -191,10 +191,10 @@ def sentences_html(turn: int, answer: Answer) -> str:
     """The answer's shown sentences, each marked with its verification state, and a fold listing the
     sentences that were written but dropped, with why."""
     shown = [s for s in answer.sentences if s.shown]
-    intro = ""
+    intro = f'<div class="window-note">{esc(answer.note)}</div>' if answer.note else ""
     if answer.quoted_fallback and shown and shown[0].text in answer.text:
         # The note saying that the reply quotes the sources precedes the quotes.
-        intro = esc(answer.text.split(shown[0].text, 1)[0].strip()) + " "
+        intro += esc(answer.text.split(shown[0].text, 1)[0].replace(answer.note, "").strip()) + " "
     body = intro + " ".join(_sentence_html(turn, s, len(answer.hits)) for s in shown)
     dropped = [s for s in answer.sentences if not s.shown]
     if dropped:

@@ -53,6 +53,8 @@ Did Does Do Was Were Are Has Have New""".split()),
         "older_when": "older (the latest from {latest})",
         "quoting": "No sentence written for this answer could be checked against the sources; these are the "
                    "sources’ own closest sentences:",
+        "older_answer": "Nothing published between {start} and {end} answers this; the latest coverage "
+                        "({latest}) says:",
         "undated": "undated",
         "example_question": "What do the articles say about \u201c{}\u201d?",
     },

@@ -55,6 +55,8 @@ pourquoi comment quand très aussi après avant entre tout tous selon encore mê
         "older_when": "plus anciens (le plus récent du {latest})",
         "quoting": "Aucune phrase rédigée pour cette réponse n’a pu être vérifiée dans les sources ; "
                    "voici les phrases des sources les plus proches :",
+        "older_answer": "Rien de ce qui a été publié entre le {start} et le {end} n’y répond ; la "
+                        "couverture la plus récente ({latest}) dit :",
         "undated": "non datés",
         "example_question": "Que disent les articles sur « {} » ?",
     },

@@ -48,6 +48,8 @@ berapa apakah para se tersebut bisa dapat lebih hanya masih saat namun tentang k
         "older_when": "lebih lama (terbaru {latest})",
         "quoting": "Tidak ada kalimat jawaban yang dapat diverifikasi dengan sumber; berikut kalimat sumber "
                    "yang paling dekat:",
+        "older_answer": "Tidak ada terbitan antara {start} dan {end} yang menjawabnya; liputan terbaru "
+                        "({latest}) menyebutkan:",
         "undated": "tanpa tanggal",
         "example_question": "Apa isi berita tentang “{}”?",
     },
