@@ -262,7 +262,8 @@ def test_per_question_scores_follow_the_registry_and_answers_only_when_answered(
     assert (scores["hit@1"], scores["hit@5"], scores["rr"], scores["answer@1"], scores["answer@5"]) == (0.0, 1.0, 0.5,
                                                                                                     0.0, 1.0)
     answered = em.score_question(Observation(q, ("g",), ("g",), ("Etna",), Answer("Which volcano?", "Etna did.")))
-    assert list(answered)[-1] == "correct" and answered["correct"] is True
+    assert list(answered)[-2:] == ["correct", "truthfulness"] and answered["correct"] is True
+    assert answered["truthfulness"] == 1.0
 
 
 def test_question_results_serialise_to_the_report_layout_and_back() -> None:
@@ -276,8 +277,8 @@ def test_question_results_serialise_to_the_report_layout_and_back() -> None:
                               citations=(CitationRef(1, "a", "a#0"),), tokens=3, raw_answer="A [1]")
     d = answered.to_dict()
     assert list(d) == ["type", "answerable", "retrieved", "ranking", "context", "scores", "answered", "answer",
-                       "abstained", "generated", "llm_generated", "citation_counts", "citations", "tokens", "timings",
-                       "raw_answer"]
+                       "abstained", "generated", "llm_generated", "citation_counts", "citations", "tokens",
+                       "sentences", "answerability", "timings", "raw_answer"]
     assert d["citations"] == [{"n": 1, "article_id": "a", "chunk_id": "a#0"}] and d["retrieved"] == ["a"]
     assert d["citation_counts"]["supported_sentences"] == 1
     assert json.loads(json.dumps(d)) == d
