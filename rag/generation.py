@@ -144,9 +144,11 @@ class Answerer(ABC):
     def load(self) -> None:  # noqa: B027 (optional hook: most answerers have nothing to load)
         """Load what answering needs now (a chat model) rather than on the first question."""
 
-    def answerable(self, query: Query, hits: Sequence[Hit], sentences: PassageSentences) -> Verdict | None:
+    def answerable(self, query: Query, hits: Sequence[Hit], sentences: PassageSentences,
+                   older: bool = False) -> Verdict | None:
         """Whether the passages answer the question, judged before anything is written (None: this
-        answerer does not judge; the relevance gate alone decided)."""
+        answerer does not judge; the relevance gate alone decided). ``older``: the passages predate
+        the period the question names (``query.window``), and must still answer for it."""
         return None
 
     @abstractmethod

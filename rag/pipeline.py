@@ -255,7 +255,7 @@ class Pipeline:
             if not hits:
                 return found, hits, None, judged, ""
         sentences = PassageSentences(hits, self.embedder, self.settings.passage_sentences)
-        judged = answerer.answerable(query, hits, sentences)
+        judged = answerer.answerable(query, hits, sentences, older=True)
         if judged is None or not judged.checked or not judged.supported:
             return found, hits, sentences, judged, ""
         latest = max((h.published[:10] for h in hits[:3] if h.published), default=None)

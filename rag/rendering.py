@@ -28,11 +28,13 @@ from rag.prompts import (
     LEAD_PROMPT,
     LEAD_SYSTEM,
     NOT_COVERED,
+    OLDER_ANSWERABLE_PROMPT,
+    OLDER_ANSWERABLE_SYSTEM,
     TRANSLATE_PROMPT,
     TRANSLATE_SYSTEM,
 )
 from rag.sentences import PassageSentences, Sentence
-from rag.types import AnswerSentence, Hit, Query
+from rag.types import AnswerSentence, day, Hit, Query
 from rag.verification import safe_verify, sentence_state, strip_markers, Verdict, Verifier
 
 #: Most tokens of a lead sentence or of one translated sentence.
@@ -66,15 +68,24 @@ class RenderingAnswerer(Answerer):
     def _chosen(self, query: Query, sentences: PassageSentences) -> list[Sentence]:
         return select_sentences(sentences.scored(query.searched), self.max_sentences, self.from_passages)
 
-    def answerable(self, query: Query, hits: Sequence[Hit], sentences: PassageSentences) -> Verdict | None:
+    def answerable(self, query: Query, hits: Sequence[Hit], sentences: PassageSentences,
+                   older: bool = False) -> Verdict | None:
         from rag.llm import yes_probability
 
         chosen = self._chosen(query, sentences)
         if not chosen:
             return Verdict(False, 0.0, "no source sentence to answer from")
-        listed = "\n".join(f"- {s.text}" for s in chosen)
-        messages = [SystemMessage(ANSWERABLE_SYSTEM),
-                    HumanMessage(ANSWERABLE_PROMPT.format(sentences=listed, question=query.searched))]
+        w = query.window
+        if older and w is not None:
+            listed = "\n".join(f"- ({day(hits[s.n - 1].published)}) {s.text}" for s in chosen)
+            messages = [SystemMessage(OLDER_ANSWERABLE_SYSTEM),
+                        HumanMessage(OLDER_ANSWERABLE_PROMPT.format(today=w.end, phrase=w.phrase, start=w.start,
+                                                                    end=w.end, sentences=listed,
+                                                                    question=query.searched))]
+        else:
+            listed = "\n".join(f"- {s.text}" for s in chosen)
+            messages = [SystemMessage(ANSWERABLE_SYSTEM),
+                        HumanMessage(ANSWERABLE_PROMPT.format(sentences=listed, question=query.searched))]
         try:
             p = yes_probability(self.model(), messages)
         except Exception as exc:  # noqa: BLE001 (a failed judgement must not stop the answer)

@@ -60,7 +60,7 @@ class ScriptedChat(BaseChatModel):
     def _generate(self, messages: list[BaseMessage], *args: Any, **kwargs: Any) -> ChatResult:
         system, user = messages[0].text, messages[-1].text
         self.prompts.append(system)
-        if "Do these sentences contain the answer" in user:
+        if "Do these sentences contain the answer" in user or "Do these older sentences answer" in user:
             reply = self.answerable
         elif "Does the passage state the claim" in user:
             reply = "NO" if "G7" in user.split("Claim:")[1] else "YES"
@@ -216,11 +216,13 @@ def test_a_period_with_no_answer_gets_the_latest_older_coverage_when_it_answers(
     from rag.types import Filters
 
     question, filters = "Which volcano erupted this week?", Filters(as_of="2025-07-20")
-    answer = rendering(index_settings, ScriptedChat(prompts=[])).ask(question, filters)
+    chat = ScriptedChat(prompts=[])
+    answer = rendering(index_settings, chat).ask(question, filters)
     assert not answer.abstained and answer.window is not None
     assert answer.note.startswith("Nothing published between 2025-07-1") and "(2025-06-02) says:" in answer.note
     assert answer.text.startswith(answer.note) and "Etna" in answer.text
     assert all(s.state != "rejected" for s in answer.sentences if s.shown)
+    assert any("older news articles" in p for p in chat.prompts)  # judged as older coverage, with dates
     # The same question when the judge finds that the older passages do not answer: the decline that
     # lists them, as without an LLM.
     declined = rendering(index_settings, ScriptedChat(prompts=[], answerable="NO")).ask(question, filters)
