@@ -214,6 +214,7 @@ class Pipeline:
             yield Token(note + " ")
         pieces: list[str] = []
         checked: list[AnswerSentence] = []
+        free = False  # whether any text came as free prose rather than checked sentences
         first_token = None
         for piece in answerer.stream(query, hits, sentences):
             if isinstance(piece, AnswerSentence):
@@ -221,6 +222,8 @@ class Pipeline:
                 if not piece.shown:
                     continue
                 piece = cite(piece.text, piece.citations) + " "
+            else:
+                free = True
             if first_token is None:
                 first_token = time.perf_counter() - t1
             pieces.append(piece)
@@ -234,7 +237,7 @@ class Pipeline:
         if is_not_covered(raw) or not raw.strip():
             yield Done(replace(base, text=abstain_message(query.language), abstained=True, timings=timings))
             return
-        yield Done(self._checked(query, base, raw, hits, sentences, checked, timings))
+        yield Done(self._checked(query, base, raw, hits, sentences, checked, free, timings))
 
     def _period(self, query: Query, filters: Filters | None, found: Found, hits: list[Hit], answerer: Answerer
                 ) -> tuple[Found, list[Hit], PassageSentences | None, Verdict | None, str]:
@@ -265,12 +268,17 @@ class Pipeline:
         return found, hits, sentences, judged, note
 
     def _checked(self, query: Query, base: Answer, raw: str, hits: Sequence[Hit], sentences: PassageSentences,
-                 checked: Sequence[AnswerSentence], timings: dict[str, float]) -> Answer:
+                 checked: Sequence[AnswerSentence], free: bool, timings: dict[str, float]) -> Answer:
         """The final answer: every sentence checked by the verifier (or only classified as quoted or
         unchecked without one), citations resolved; the quoted passages when nothing written survives."""
         t = time.perf_counter()
         language = query.language
-        if self.verifier is None:
+        if checked and not free:
+            # Every sentence was checked by the answerer itself (render, extractive): keep its records
+            # rather than re-split the text, which may cut a quoted sentence at an inner full stop.
+            records = tuple(checked)
+            text = " ".join(cite(r.text, r.citations) for r in records if r.shown)
+        elif self.verifier is None:
             def support(claim: str) -> tuple[int, float] | None:
                 best = sentences.support(claim)
                 return (best.n, best.score) if best else None

@@ -113,6 +113,9 @@ class RenderingAnswerer(Answerer):
 
     def _lead(self, query: Query, chosen: Sequence[Sentence], sentences: PassageSentences,
               target: str) -> Iterator[AnswerSentence]:
+        # Written from, and checked against, the shown sentences only: a lead drawing on sentences the
+        # reader does not see was tried (8 sentences of all passages: one more right answer in six
+        # questions, and one wrong lead, "en route to Ahmedabad", that the verifier accepted).
         listed = "\n".join(f"- {s.text}" for s in chosen)
         try:
             text = self._invoke(LEAD_SYSTEM.format(language=target),
