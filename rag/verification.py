@@ -13,6 +13,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cache
 import re
 from typing import Literal
 
@@ -29,6 +30,36 @@ MAX_CLAIM_CHARS = 600
 
 _MARKER = re.compile(r"\s*\[\d{1,2}\]")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+@cache
+def _calendar() -> tuple[tuple[re.Pattern[str], str], ...]:
+    """(pattern, canonical key such as "weekday 5") for every weekday and month name of every
+    language: English names case-sensitively (they are capitalised; "march" is also a verb), the
+    others in any case."""
+    from rag import languages
+
+    out = []
+    for lang in languages.LANGUAGES.values():
+        for kind, names in (("weekday", lang.weekdays), ("month", lang.months)):
+            flags = 0 if lang.code == "en" else re.I
+            out += [(re.compile(rf"\b{name}\b", flags), f"{kind} {i + 1}") for i, name in enumerate(names) if name]
+    return tuple(out)
+
+
+def missing_calendar(claim: str, passages: Sequence[str]) -> list[str]:
+    """Weekdays and months ``claim`` names (in any of the archive's languages) that ``passages`` never
+    name: "Senin" (Monday) where the source says "samedi" (Saturday) is a wrong date, a translation
+    error the small model makes and the LLM judge lets through."""
+    from rag import languages
+
+    en = languages.LANGUAGES.get("en")
+    names = {f"{kind} {i + 1}": n for kind, ns in (("weekday", en.weekdays if en else ()),
+                                                  ("month", en.months if en else ())) for i, n in enumerate(ns) if n}
+    text = " ".join(passages)
+    named = {key for pattern, key in _calendar() if pattern.search(claim)}
+    given = {key for pattern, key in _calendar() if pattern.search(text)}
+    return [f"{names.get(key, key)}" for key in sorted(named - given)]
 
 
 def missing_numbers(claim: str, passages: Sequence[str]) -> list[str]:
@@ -86,7 +117,7 @@ class LLMVerifier(Verifier):
     def verify(self, claim: str, passages: Sequence[str]) -> Verdict:
         from rag.llm import yes_probability
 
-        missing = missing_numbers(claim, passages)
+        missing = missing_numbers(claim, passages) + missing_calendar(claim, passages)
         if missing:
             return Verdict(False, 0.0, f"not found in the sources: {', '.join(missing)} is not in them")
         messages = [SystemMessage(VERIFY_SYSTEM),

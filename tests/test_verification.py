@@ -228,3 +228,14 @@ def test_a_period_with_no_answer_gets_the_latest_older_coverage_when_it_answers(
     declined = rendering(index_settings, ScriptedChat(prompts=[], answerable="NO")).ask(question, filters)
     assert declined.abstained and "Nothing in the archive published between" in declined.text
     assert declined.hits and not declined.note
+
+
+def test_a_weekday_or_month_the_source_never_names_is_rejected_across_languages() -> None:
+    from rag.verification import missing_calendar
+
+    # The bundled model's Indonesian translation of "samedi soir" (Saturday night) said "Senin" (Monday).
+    source = ["L’Iran a lancé un drone samedi soir"]
+    assert missing_calendar("Iran mengirim drone ke Israel pada Senin malam.", source) == ["Monday"]
+    assert missing_calendar("Iran attacked on Saturday night.", ["L’Iran a lancé un drone samedi soir"]) == []
+    assert missing_calendar("Protesters may march on 3 March.", ["La marche du 3 mars"]) == []  # verbs are not months
+    assert missing_calendar("Le vote a eu lieu en mai.", ["The vote took place in June."]) == ["May"]

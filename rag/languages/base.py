@@ -41,6 +41,11 @@ class Language:
     #: sentence stating a cause is preferred when the question asks why (regex alternatives).
     reason_questions: tuple[str, ...] = ()
     reason_cues: tuple[str, ...] = ()
+    #: Weekday names Monday first, and month names January first, as whole words (regex alternatives
+    #: allowed; "" for a name too ambiguous to match, e.g. Indonesian "minggu", also "week"): a claim
+    #: naming a day or month that its source never names is not stated by it, in any language pair.
+    weekdays: tuple[str, ...] = ()
+    months: tuple[str, ...] = ()
     #: Relative-date phrases by kind (keys of ``DATE_SPANS``).
     relative_dates: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     #: Openers that tie a question to the previous one ("and", "what about", "et", "dan").

@@ -22,6 +22,9 @@ pourquoi comment quand très aussi après avant entre tout tous selon encore mê
         "parce que", "en réponse", "en représailles", "représailles", "répondre à", "riposte\\w*", "après",
         "à la suite d", "en raison d", "car", "venger",
     ),
+    weekdays=("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
+    months=("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+            "novembre", "décembre"),
     relative_dates={
         "today": ("aujourd'hui", "aujourd’hui"),
         "yesterday": ("hier",),

@@ -21,6 +21,9 @@ berapa apakah para se tersebut bisa dapat lebih hanya masih saat namun tentang k
         "karena", "sebagai balasan", "membalas", "balasan", "setelah", "akibat", "sebagai tanggapan",
         "menanggapi", "merespons",
     ),
+    weekdays=("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", ""),
+    months=("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
+            "November", "Desember"),
     relative_dates={
         "today": ("hari ini",),
         "yesterday": ("kemarin",),
