@@ -121,8 +121,10 @@ class Settings(BaseSettings):
         "translated one at a time, after at most one verified lead sentence: faithful by construction), "
         "'synthesis' (free prose from the passages, every sentence verified), or 'auto' (render for the "
         "local model, synthesis for an OpenAI-compatible endpoint).")
-    lead_sentence: bool = Field(True, description="Render style: write one short lead sentence answering the "
-                                "question, shown only when the verifier finds it stated by the sources.")
+    lead_sentence: bool = Field(False, description="Render style: also write one short sentence answering the "
+                                "question from the shown source sentences, shown only when the verifier accepts "
+                                "it. Off by default: with the bundled model, 2 of the 5 leads the verifier "
+                                "accepted on the dev questions were wrong (docs/faithful-answers.md).")
     min_answerable: float = Field(0.5, ge=0.0, le=1.0, description="The LLM's P(YES) that the chosen source "
                                   "sentences answer the question, below which it declines instead of answering "
                                   "(render style; README, Evaluation, for how it was chosen).")

@@ -119,7 +119,8 @@ class LLMVerifier(Verifier):
 
         missing = missing_numbers(claim, passages) + missing_calendar(claim, passages)
         if missing:
-            return Verdict(False, 0.0, f"not found in the sources: {', '.join(missing)} is not in them")
+            return Verdict(False, 0.0, f"not found in the sources: the closest source sentences do not give "
+                                       f"{', '.join(missing)}")
         messages = [SystemMessage(VERIFY_SYSTEM),
                     HumanMessage(VERIFY_PROMPT.format(passage=" ".join(passages), claim=claim))]
         p = yes_probability(self.model(), messages)

@@ -106,7 +106,7 @@ def test_a_verifier_failure_or_unreadable_claim_is_unverified_never_supported() 
 
 
 def test_rendering_answer_quotes_translates_and_leads_only_when_verified(index_settings: Settings) -> None:
-    answer = rendering(index_settings, ScriptedChat(prompts=[])).ask(QUESTION)
+    answer = rendering(index_settings, ScriptedChat(prompts=[]), lead_sentence=True).ask(QUESTION)
     assert not answer.abstained and answer.answerability == 1.0
     *rest, lead = answer.sentences
     assert lead.state == "verified" and lead.shown and "Iran attacked Israel in response" in answer.text
@@ -115,7 +115,8 @@ def test_rendering_answer_quotes_translates_and_leads_only_when_verified(index_s
     assert any("Damas" in s.evidence for s in rest)  # the reason is among the chosen source sentences
     assert answer.citations and all(s.citations for s in answer.sentences if s.shown)
     # The same question in French: sources kept verbatim, nothing translated.
-    fr = rendering(index_settings, ScriptedChat(prompts=[])).ask("Pourquoi l'Iran a-t-il attaqué Israël ?")
+    fr = rendering(index_settings, ScriptedChat(prompts=[]), lead_sentence=True).ask(
+        "Pourquoi l'Iran a-t-il attaqué Israël ?")
     assert [s.state for s in fr.sentences[:-1]] == ["quoted"] * (len(fr.sentences) - 1)
     assert any("Damas" in s.text for s in fr.sentences)
 
@@ -123,7 +124,7 @@ def test_rendering_answer_quotes_translates_and_leads_only_when_verified(index_s
 def test_rejected_lead_and_translation_are_not_shown(index_settings: Settings) -> None:
     chat = ScriptedChat(prompts=[], lead="Iran attacked Israel to please the G7.",
                         translation="The G7 attacked the Iranian embassy in Damascus. {}")
-    answer = rendering(index_settings, chat).ask(QUESTION)
+    answer = rendering(index_settings, chat, lead_sentence=True).ask(QUESTION)
     assert "please the G7" not in answer.text and "The G7 attacked" not in answer.text
     dropped = [s for s in answer.sentences if not s.shown]
     assert [s.text for s in dropped] == ["Iran attacked Israel to please the G7."]
@@ -132,6 +133,13 @@ def test_rejected_lead_and_translation_are_not_shown(index_settings: Settings) -
     assert rendered and all(s.state == "quoted" and "translation not verified" in s.reason for s in rendered)
     html = answer_html(1, answer)
     assert "left out: not found in the sources" in html and "please the G7" in html
+
+
+def test_no_lead_by_default(index_settings: Settings) -> None:
+    chat = ScriptedChat(prompts=[])
+    answer = rendering(index_settings, chat).ask(QUESTION)
+    assert answer.sentences and all(s.reason.startswith(("the source", "translated")) for s in answer.sentences)
+    assert not any("ONE short sentence" in p for p in chat.prompts)
 
 
 def test_unanswerable_by_judgement_declines_before_writing(index_settings: Settings) -> None:
