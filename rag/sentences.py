@@ -17,6 +17,27 @@ from rag.types import Hit
 
 _WORDS = re.compile(r"\w{3,}", re.U)
 
+#: A piece ending in one of these is not a sentence end: "U.S.", "Sen.", "Mr.", an initial ("Hana S.").
+_ABBREVIATION_END = re.compile(
+    r"(?:\b(?:U\.S|U\.K|U\.N|E\.U|Sen|Rep|Gov|Pres|Dr|Mr|Mrs|Ms|Mme|St|Jr|Sr|Gen|Lt|Col|Sgt|Capt|Prof|"
+    r"No|vs|Inc|Corp|Co|Ltd|Mt|Ft|Jan|Feb|Aug|Sept|Oct|Nov|Dec)|(?<![\w.])[A-Z])\.$")
+
+
+def quotable_sentences(text: str) -> list[str]:
+    """The sentences of a passage as an answer quotes them: the chunker's split, with the pieces it
+    cuts after an abbreviation or an initial joined again (a quote must not stop at "U.S." or
+    "Sen."). Chunking keeps its own split, so indexes do not change."""
+    from rag.chunking import split_sentences
+
+    out: list[str] = []
+    for piece in split_sentences(text):
+        if out and _ABBREVIATION_END.search(out[-1]):
+            out[-1] = f"{out[-1]} {piece}"
+        else:
+            out.append(piece)
+    return out
+
+
 #: Added to a sentence's score when the question asks why and the sentence states a cause.
 REASON_BONUS = 0.05
 
@@ -49,12 +70,10 @@ class PassageSentences:
     """
 
     def __init__(self, hits: Sequence[Hit], embedder: Embedder, max_per_passage: int = 12) -> None:
-        from rag.chunking import split_sentences
-
         self.embedder = embedder
         self.texts = [hit.text for hit in hits]
         self.items = [(n, i, s) for n, hit in enumerate(hits, 1)
-                      for i, s in enumerate(split_sentences(hit.text)[:max_per_passage])]
+                      for i, s in enumerate(quotable_sentences(hit.text)[:max_per_passage])]
         self.vectors = embedder.embed_passages([s for _, _, s in self.items])
 
     def scored(self, question: str) -> list[Sentence]:

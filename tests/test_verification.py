@@ -247,3 +247,12 @@ def test_a_weekday_or_month_the_source_never_names_is_rejected_across_languages(
     assert missing_calendar("Iran attacked on Saturday night.", ["L’Iran a lancé un drone samedi soir"]) == []
     assert missing_calendar("Protesters may march on 3 March.", ["La marche du 3 mars"]) == []  # verbs are not months
     assert missing_calendar("Le vote a eu lieu en mai.", ["The vote took place in June."]) == ["May"]
+
+
+def test_quotes_do_not_stop_at_abbreviations_or_initials() -> None:
+    from rag.sentences import quotable_sentences
+
+    text = ("The U.S. Navy will rename the ship. Sen. Melissa Hortman was shot. Hana S. Kim said so. "
+            "It ended at 5 p.m. Then")
+    assert quotable_sentences(text) == ["The U.S. Navy will rename the ship.", "Sen. Melissa Hortman was shot.",
+                                        "Hana S. Kim said so.", "It ended at 5 p.m.", "Then"]
