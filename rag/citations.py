@@ -35,6 +35,17 @@ def normalise_markers(text: str, n_passages: int) -> str:
     return re.sub(r"[ \t]+([.,;:!?])", r"\1", _MARKER.sub(fix, text))
 
 
+def cite(sentence: str, numbers: Sequence[int]) -> str:
+    """``sentence`` with ``[n]`` markers before its final punctuation."""
+    marks = "".join(f"[{n}]" for n in numbers)
+    sentence = sentence.rstrip()
+    if not marks:
+        return sentence
+    if sentence and sentence[-1] in ".!?…":
+        return f"{sentence[:-1]} {marks}{sentence[-1]}"
+    return f"{sentence} {marks}"
+
+
 def _overlap(sentence: str, passage: str) -> float:
     s = {w.lower() for w in _WORD.findall(sentence)}
     p = {w.lower() for w in _WORD.findall(passage)}

@@ -16,6 +16,7 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from rag import languages
+from rag.citations import cite
 from rag.prompts import ANSWER_PROMPT, NOT_COVERED, SYSTEM_PROMPT
 from rag.sentences import PassageSentences, Sentence
 from rag.types import AnswerSentence, Hit, passage_label, Query
@@ -111,15 +112,7 @@ def select_sentences(scored: Sequence[Sentence], max_sentences: int = 3, from_pa
 
 def extractive_answer(scored: Sequence[Sentence], max_sentences: int = 3, from_passages: int = 3) -> str:
     """No-LLM answer: the sentences closest to the question among the top passages, each cited."""
-    return " ".join(_cite(s.text, s.n) for s in select_sentences(scored, max_sentences, from_passages))
-
-
-def _cite(sentence: str, n: int) -> str:
-    """``sentence`` with ``[n]`` before its final punctuation."""
-    sentence = sentence.rstrip()
-    if sentence and sentence[-1] in ".!?…":
-        return f"{sentence[:-1]} [{n}]{sentence[-1]}"
-    return f"{sentence} [{n}]"
+    return " ".join(cite(s.text, (s.n,)) for s in select_sentences(scored, max_sentences, from_passages))
 
 
 # --- answerers ---------------------------------------------------------------------------------------

@@ -177,6 +177,8 @@ class ChatLlamaCpp(BaseChatModel):
     _llama: Any = PrivateAttr(default=None)
     # A Llama context is not re-entrant; the web UI may call from several threads.
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+    # The GGUF's chat template as a formatter, for yes_probability (built on first use).
+    _formatter: Any = PrivateAttr(default=None)
 
     @property
     def _llm_type(self) -> str:
@@ -255,12 +257,13 @@ class ChatLlamaCpp(BaseChatModel):
 
         with self._lock:
             llama = self._load_locked()
-            template = llama.metadata.get("tokenizer.chat_template")
-            if not template:
-                raise LLMUnavailableError(f"{self.model_path} has no chat template", _FALLBACK_HINT)
-            eos = llama.detokenize([llama.token_eos()], special=True).decode("utf-8", "replace")
-            prompt = Jinja2ChatFormatter(template=template, eos_token=eos, bos_token="")(
-                messages=[_role_dict(m) for m in messages]).prompt  # type: ignore[misc]
+            if self._formatter is None:  # compiled once: judgements run several times per answer
+                template = llama.metadata.get("tokenizer.chat_template")
+                if not template:
+                    raise LLMUnavailableError(f"{self.model_path} has no chat template", _FALLBACK_HINT)
+                eos = llama.detokenize([llama.token_eos()], special=True).decode("utf-8", "replace")
+                self._formatter = Jinja2ChatFormatter(template=template, eos_token=eos, bos_token="")
+            prompt = self._formatter(messages=[_role_dict(m) for m in messages]).prompt
             tokens = llama.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
             ids = [llama.tokenize(w.encode(), add_bos=False, special=False)[0] for w in (yes, no)]
             llama.reset()

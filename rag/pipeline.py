@@ -18,7 +18,7 @@ from typing import Protocol, runtime_checkable, Union
 from langchain_core.language_models.chat_models import BaseChatModel
 
 from rag import languages
-from rag.citations import normalise_markers, resolve
+from rag.citations import cite, normalise_markers, resolve
 from rag.conversation import Turn
 from rag.embedding import Embedder
 from rag.generation import abstain_message, Answerer, is_not_covered, out_of_window_message
@@ -28,7 +28,7 @@ from rag.sentences import PassageSentences
 from rag.settings import Settings
 from rag.store import ChunkStore
 from rag.types import Answer, AnswerSentence, Filters, Hit, Query, Window
-from rag.verification import check_answer, cite, Verdict, Verifier
+from rag.verification import check_answer, Verdict, Verifier
 
 
 @dataclass(frozen=True)
@@ -262,9 +262,8 @@ class Pipeline:
         if judged is None or not judged.checked or not judged.supported:
             return found, hits, sentences, judged, ""
         latest = max((h.published[:10] for h in hits[:3] if h.published), default=None)
-        lang = query.language if languages.has_replies(query.language) else "en"
-        note = languages.reply(lang, "older_answer").format(start=w.start, end=w.end,
-                                                          latest=latest or languages.reply(lang, "undated"))
+        note = languages.reply(query.language, "older_answer").format(
+            start=w.start, end=w.end, latest=latest or languages.reply(query.language, "undated"))
         return found, hits, sentences, judged, note
 
     def _checked(self, query: Query, base: Answer, raw: str, hits: Sequence[Hit], sentences: PassageSentences,
@@ -285,10 +284,10 @@ class Pipeline:
 
             text, _ = resolve(raw, hits, support=support, overlap=self.settings.repair_overlap,
                               similarity=self.settings.repair_similarity)
-            text, records = check_answer(text, sentences, None, language, checked=checked)
+            text, records = check_answer(text, sentences, None, language)
         else:
             text, records = check_answer(normalise_markers(raw, len(hits)), sentences, self.verifier, language,
-                                         self.settings.rejected_sentences, checked)
+                                         self.settings.rejected_sentences)
         quoted_fallback = False
         if not any(r.shown for r in records):
             # Nothing the model wrote could be shown: quote the sources instead, and say so.

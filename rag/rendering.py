@@ -20,7 +20,7 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 
 from rag import languages
-from rag.citations import split_answer_sentences
+from rag.citations import normalise_markers, split_answer_sentences
 from rag.generation import Answerer, Piece, select_sentences
 from rag.prompts import (
     ANSWERABLE_PROMPT,
@@ -35,7 +35,7 @@ from rag.prompts import (
 )
 from rag.sentences import PassageSentences, Sentence
 from rag.types import AnswerSentence, day, Hit, Query
-from rag.verification import safe_verify, sentence_state, strip_markers, Verdict, Verifier
+from rag.verification import safe_verify, sentence_state, Verdict, Verifier
 
 #: Most tokens of a lead sentence or of one translated sentence.
 LEAD_TOKENS = 60
@@ -124,7 +124,7 @@ class RenderingAnswerer(Answerer):
         except Exception:  # noqa: BLE001 (the lead is optional: the rendered sentences still answer)
             return
         first = next(iter(split_answer_sentences(text)), "")
-        lead = strip_markers(first)
+        lead = normalise_markers(first, 0).strip()
         if not lead or NOT_COVERED.lower() in lead.lower().replace(" ", "_"):
             return
         evidence = sentences.closest(lead, 2, among=sorted({s.n for s in chosen}))
@@ -144,7 +144,7 @@ class RenderingAnswerer(Answerer):
                                 TRANSLATION_TOKENS)
         except Exception:  # noqa: BLE001 (the source sentence is still a faithful answer)
             return quoted
-        text = strip_markers(" ".join(text.split()))
+        text = normalise_markers(" ".join(text.split()), 0).strip()
         if not text:
             return quoted
         verdict = safe_verify(self.verifier, text, [s.text], language)

@@ -96,12 +96,8 @@ class PassageSentences:
 
     def support(self, claim: str) -> Sentence | None:
         """The passage sentence closest in meaning to ``claim`` (score = cosine), or None."""
-        if not self.items:
-            return None
-        sims = self.vectors @ self.embedder.embed_query(claim)
-        best = int(sims.argmax())
-        n, i, text = self.items[best]
-        return Sentence(n, i, text, float(sims[best]))
+        best = self.closest(claim, 1)
+        return best[0] if best else None
 
     def closest(self, claim: str, k: int = 2, among: Sequence[int] = ()) -> list[Sentence]:
         """The ``k`` passage sentences closest in meaning to ``claim`` (score = cosine), best first;

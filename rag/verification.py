@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 import re
 from typing import Literal
@@ -20,7 +20,7 @@ from typing import Literal
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 
-from rag.citations import markers, split_answer_sentences
+from rag.citations import cite, markers, normalise_markers, split_answer_sentences
 from rag.prompts import VERIFY_PROMPT, VERIFY_SYSTEM
 from rag.sentences import PassageSentences
 from rag.types import AnswerSentence
@@ -28,22 +28,23 @@ from rag.types import AnswerSentence
 #: Longest claim checked: a "sentence" longer than this is a run-on the judge cannot read reliably.
 MAX_CLAIM_CHARS = 600
 
-_MARKER = re.compile(r"\s*\[\d{1,2}\]")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 
 @cache
 def _calendar() -> tuple[tuple[re.Pattern[str], str], ...]:
-    """(pattern, canonical key such as "weekday 5") for every weekday and month name of every
-    language: English names case-sensitively (they are capitalised; "march" is also a verb), the
-    others in any case."""
+    """(pattern, English name) for every weekday and month name of every language: English names
+    case-sensitively (they are capitalised; "march" is also a verb), the others in any case."""
     from rag import languages
 
+    en = languages.LANGUAGES.get("en")
     out = []
     for lang in languages.LANGUAGES.values():
         for kind, names in (("weekday", lang.weekdays), ("month", lang.months)):
+            english = getattr(en, f"{kind}s", ()) if en else ()
             flags = 0 if lang.code == "en" else re.I
-            out += [(re.compile(rf"\b{name}\b", flags), f"{kind} {i + 1}") for i, name in enumerate(names) if name]
+            out += [(re.compile(rf"\b{name}\b", flags), english[i] if i < len(english) else f"{kind} {i + 1}")
+                    for i, name in enumerate(names) if name]
     return tuple(out)
 
 
@@ -51,15 +52,10 @@ def missing_calendar(claim: str, passages: Sequence[str]) -> list[str]:
     """Weekdays and months ``claim`` names (in any of the archive's languages) that ``passages`` never
     name: "Senin" (Monday) where the source says "samedi" (Saturday) is a wrong date, a translation
     error the small model makes and the LLM judge lets through."""
-    from rag import languages
-
-    en = languages.LANGUAGES.get("en")
-    names = {f"{kind} {i + 1}": n for kind, ns in (("weekday", en.weekdays if en else ()),
-                                                  ("month", en.months if en else ())) for i, n in enumerate(ns) if n}
     text = " ".join(passages)
     named = {key for pattern, key in _calendar() if pattern.search(claim)}
     given = {key for pattern, key in _calendar() if pattern.search(text)}
-    return [f"{names.get(key, key)}" for key in sorted(named - given)]
+    return sorted(named - given)
 
 
 def missing_numbers(claim: str, passages: Sequence[str]) -> list[str]:
@@ -152,27 +148,13 @@ def sentence_state(verdict: Verdict) -> Literal["verified", "rejected", "unverif
     return "verified" if verdict.supported else "rejected"
 
 
-def strip_markers(sentence: str) -> str:
-    """The sentence without its ``[n]`` markers."""
-    return re.sub(r"\s+([.,;:!?])", r"\1", _MARKER.sub("", sentence)).strip()
-
-
-def cite(sentence: str, numbers: Sequence[int]) -> str:
-    """``sentence`` with ``[n]`` markers before its final punctuation."""
-    marks = "".join(f"[{n}]" for n in numbers)
-    sentence = sentence.rstrip()
-    if not marks:
-        return sentence
-    if sentence and sentence[-1] in ".!?…":
-        return f"{sentence[:-1]} {marks}{sentence[-1]}"
-    return f"{sentence} {marks}"
-
-
 def check_sentence(text: str, cited: Sequence[int], sentences: PassageSentences, verifier: Verifier | None,
                    language: str | None = None) -> AnswerSentence:
     """One answer sentence checked: quoted when a passage holds it verbatim, else judged by the
     verifier against the two passage sentences closest to it (among the cited passages, when it cites)."""
-    claim = strip_markers(text)
+    claim = normalise_markers(text, 0).strip()
+    if not re.search(r"\w", claim):
+        return AnswerSentence(claim, tuple(cited))
     source = sentences.passage_of(claim)
     if source is not None:
         return AnswerSentence(claim, tuple(cited) or (source,), "quoted", 1.0, "the source's own words")
@@ -188,26 +170,17 @@ def check_sentence(text: str, cited: Sequence[int], sentences: PassageSentences,
 
 
 def check_answer(text: str, sentences: PassageSentences, verifier: Verifier | None, language: str | None = None,
-                 on_reject: Literal["drop", "mark"] = "drop",
-                 checked: Sequence[AnswerSentence] = ()) -> tuple[str, tuple[AnswerSentence, ...]]:
+                 on_reject: Literal["drop", "mark"] = "drop") -> tuple[str, tuple[AnswerSentence, ...]]:
     """Check every sentence of an answer (markers already normalised) and return the text to show
     with the record of each sentence. Rejected sentences are left out (``on_reject="drop"``) or kept
-    for the reader to see marked (``"mark"``); unverified ones are kept and marked. ``checked`` are
-    sentences the answerer already checked (matched by text; not judged twice)."""
-    known: dict[str, list[AnswerSentence]] = {}
-    for s in checked:
-        if s.shown:
-            known.setdefault(s.text, []).append(s)
-    records: list[AnswerSentence] = [s for s in checked if not s.shown]
+    for the reader to see marked (``"mark"``); unverified ones are kept and marked."""
+    records: list[AnswerSentence] = []
     for piece in split_answer_sentences(text):
-        claim = strip_markers(piece)
-        if not claim or not re.search(r"\w", claim):
+        record = check_sentence(piece, markers(piece), sentences, verifier, language)
+        if not record.text or not re.search(r"\w", record.text):
             continue
-        same = known.get(claim)
-        record = same.pop(0) if same else check_sentence(piece, markers(piece), sentences, verifier, language)
         if record.state == "rejected" and on_reject == "drop":
-            record = AnswerSentence(record.text, record.citations, record.state, record.score, record.reason,
-                                    record.evidence, shown=False)
+            record = replace(record, shown=False)
         records.append(record)
     shown = " ".join(cite(r.text, r.citations) for r in records if r.shown)
     return shown, tuple(records)

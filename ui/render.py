@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 import html
 import re
 
+from rag import languages
 from rag.types import Answer, AnswerSentence, day, Hit, outlet, passage_label, Window
 
 _MARKER = re.compile(r"\[(\d{1,2})\]")
@@ -192,9 +193,9 @@ def sentences_html(turn: int, answer: Answer) -> str:
     sentences that were written but dropped, with why."""
     shown = [s for s in answer.sentences if s.shown]
     intro = f'<div class="window-note">{esc(answer.note)}</div>' if answer.note else ""
-    if answer.quoted_fallback and shown and shown[0].text in answer.text:
-        # The note saying that the reply quotes the sources precedes the quotes.
-        intro += esc(answer.text.split(shown[0].text, 1)[0].replace(answer.note, "").strip()) + " "
+    if answer.quoted_fallback:
+        # The line saying that the reply quotes the sources precedes the quotes.
+        intro += esc(languages.reply(answer.language or "en", "quoting")) + " "
     body = intro + " ".join(_sentence_html(turn, s, len(answer.hits)) for s in shown)
     dropped = [s for s in answer.sentences if not s.shown]
     if dropped:

@@ -41,6 +41,8 @@ class Claim:
 
 
 def _articles(path: Path | None) -> dict[str, str]:
+    # Spans index the file's raw ``text`` field, so it is read as is, not through rag.ingest (which
+    # normalises whitespace and would shift every offset).
     if path is None:
         return {}
     texts = {}
