@@ -10,12 +10,14 @@ cache lives in ``<index_dir>/fetch-cache/``, so an unchanged feed costs one cond
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 import hashlib
 from pathlib import Path
 import time
 
 from filelock import FileLock, Timeout
+import numpy as np
 
 from rag.chunking import chunk_article
 from rag.embedding import Embedder, embedder_for, vector_family
@@ -25,7 +27,7 @@ from rag.ingest import iter_inputs, UrlReader
 from rag.ingest_url import UrlIngester
 from rag.settings import Settings
 from rag.sources import as_sources, Source
-from rag.store import ChunkStore
+from rag.store import ArticleState, ChunkStore
 from rag.types import Article, Chunk
 
 #: progress(done, total, article) is called after each article is handled.
@@ -130,6 +132,75 @@ def _collect_all(settings: Settings, paths: Sequence[str | Path | Source], repor
     return articles
 
 
+#: An article waiting to be embedded: the article, its chunks, its index hash, its state in the index.
+_Pending = tuple[Article, list[Chunk], str, ArticleState | None]
+
+
+def _embed_and_write(settings: Settings, embedder: Embedder, store: ChunkStore, articles: Sequence[Article],
+                     states: dict[str, ArticleState], report: ReindexReport, progress: Progress | None,
+                     stop: Callable[[], bool] | None) -> None:
+    """Embed the articles that changed and write each with its own upsert.
+
+    Chunks of several articles are embedded in one call of about ``settings.embed_batch`` passages (an
+    article alone is ~12 chunks of uneven length: small, padded batches). The store writes a batch in
+    a second thread while the next batch is chunked and embedded; torch releases the GIL while it
+    computes. Only that one thread writes, and an article is reported done once it is written, so a
+    crash still leaves whole articles only.
+    """
+    size, overlap = chunk_size(settings, embedder)
+    pending: list[_Pending] = []
+    done = 0
+
+    def write(batch: list[_Pending], vectors: np.ndarray) -> None:
+        at = 0
+        for _article, chunks, ihash, state in batch:
+            store.write_article(chunks, vectors[at:at + len(chunks)], ihash, stale_ids=state.chunk_ids if state else ())
+            at += len(chunks)
+
+    def finish(job: Future[None] | None, batch: list[_Pending]) -> None:
+        nonlocal done
+        if job is None:
+            return
+        job.result()  # a failed write raises here, in the caller's thread
+        for article, chunks, _ihash, state in batch:
+            report.chunks += len(chunks)
+            report.added += state is None
+            report.updated += state is not None
+            done += 1
+            if progress:
+                progress(done, len(articles), article)
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsrag-write") as writer:
+        job: Future[None] | None = None
+        written: list[_Pending] = []
+
+        def flush() -> None:
+            nonlocal job, written, pending
+            if not pending:
+                return
+            vectors = embedder.embed_passages([embedding_text(c) for _a, chunks, _h, _s in pending for c in chunks])
+            finish(job, written)
+            job, written, pending = writer.submit(write, pending, vectors), pending, []
+
+        for article in articles:
+            if stop is not None and stop():
+                report.interrupted = True
+                break
+            ihash = index_hash(article, settings, embedder)
+            state = states.get(article.id)
+            if state is not None and state.is_complete(ihash):
+                report.unchanged += 1
+                done += 1
+                if progress:
+                    progress(done, len(articles), article)
+                continue
+            pending.append((article, chunk_article(article, size, overlap), ihash, state))
+            if sum(len(p[1]) for p in pending) >= settings.embed_batch:
+                flush()
+        flush()
+        finish(job, written)
+
+
 def reindex(settings: Settings, paths: Sequence[str | Path | Source], *, prune: bool = False, rebuild: bool = False,
             progress: Progress | None = None, stop: Callable[[], bool] | None = None,
             follow_links: bool | None = None) -> ReindexReport:
@@ -144,7 +215,6 @@ def reindex(settings: Settings, paths: Sequence[str | Path | Source], *, prune: 
     started = time.perf_counter()
     report = ReindexReport()
     embedder = embedder_for(settings)
-    size, overlap = chunk_size(settings, embedder)
     articles = _collect_all(settings, paths, report, follow_links)
     lock_path = Path(settings.index_dir) / ".reindex.lock"
     lock_path.parent.mkdir(parents=True, exist_ok=True)
@@ -154,25 +224,7 @@ def reindex(settings: Settings, paths: Sequence[str | Path | Source], *, prune: 
                 ChunkStore.drop(settings)
             store = ChunkStore(settings, embedder.name, embedder.dim, create=True)
             states = store.article_states()
-            for done, article in enumerate(articles, 1):
-                if stop is not None and stop():
-                    report.interrupted = True
-                    break
-                ihash = index_hash(article, settings, embedder)
-                state = states.get(article.id)
-                if state is not None and state.is_complete(ihash):
-                    report.unchanged += 1
-                else:
-                    chunks = chunk_article(article, size, overlap)
-                    vectors = embedder.embed_passages([embedding_text(c) for c in chunks])
-                    store.write_article(chunks, vectors, ihash, stale_ids=state.chunk_ids if state else ())
-                    report.chunks += len(chunks)
-                    if state is None:
-                        report.added += 1
-                    else:
-                        report.updated += 1
-                if progress:
-                    progress(done, len(articles), article)
+            _embed_and_write(settings, embedder, store, articles, states, report, progress, stop)
             # An unreadable input may hold articles that still exist: pruning then would delete them.
             report.prune_skipped = prune and bool(report.errors)
             if prune and not report.errors and not report.interrupted:

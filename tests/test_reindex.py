@@ -343,6 +343,53 @@ def test_article_missing_a_chunk_is_rewritten(tmp_path: Path) -> None:
     assert_each_article_exactly_once(index_contents(s.index_dir), src, s)
 
 
+def test_chunks_embedded_together_keep_their_own_vectors(tmp_path: Path) -> None:
+    """Several articles are embedded in one call: each stored vector must be its own chunk's."""
+    import chromadb
+
+    s = settings_for(tmp_path / "index", embed_batch=64)
+    src = write_jsonl(tmp_path / "a.jsonl", [story(i, sentences=2 + i % 4) for i in range(6)])
+    reindex(s, [src])
+    client = chromadb.PersistentClient(path=str(s.index_dir), settings=chromadb.Settings(anonymized_telemetry=False))
+    got = client.get_collection("newsrag").get(include=["embeddings"])
+    stored = dict(zip(got["ids"], np.asarray(got["embeddings"])))
+    embedder = get_embedder(s.embedder)
+    articles, _ = load_articles([src])
+    chunks = [c for a in articles for c in chunk_article(a, *chunking(s))]
+    assert len(chunks) > 6 and sorted(stored) == sorted(c.id for c in chunks)
+    alone = embedder.embed_passages([indexer.embedding_text(c) for c in chunks])
+    for chunk, vector in zip(chunks, alone):
+        assert float(np.dot(stored[chunk.id], vector)) > 0.999, chunk.id
+
+
+def test_embedding_failure_mid_run_leaves_whole_articles_and_the_rerun_completes(tmp_path: Path) -> None:
+    s = settings_for(tmp_path / "index", embed_batch=1)  # one article per call
+    src = write_jsonl(tmp_path / "a.jsonl", [story(i) for i in range(5)])
+    embedder = indexer.embedder_for(s)  # the instance reindex uses
+    real, calls = embedder.embed_passages, {"n": 0}
+
+    def failing(texts: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 4:
+            raise RuntimeError("embedder died")
+        return real(texts)
+
+    embedder.embed_passages = failing  # type: ignore[method-assign]
+    try:
+        with pytest.raises(RuntimeError, match="embedder died"):
+            reindex(s, [src])
+    finally:
+        del embedder.embed_passages
+    half = index_contents(s.index_dir)
+    assert {m["article_id"] for m in half.values()} == {f"story-{i:03d}" for i in range(3)}
+    states = ChunkStore(s, embedder.name, embedder.dim).article_states()
+    assert len(states) == 3
+    assert all(len(st.hashes) == 1 and st.is_complete(next(iter(st.hashes))) for st in states.values())
+    rep = reindex(s, [src])
+    assert (rep.added, rep.unchanged) == (2, 3)
+    assert_each_article_exactly_once(index_contents(s.index_dir), src, s)
+
+
 def test_second_reindex_while_one_holds_the_lock_is_refused(tmp_path: Path) -> None:
     from filelock import FileLock
 
