@@ -86,7 +86,7 @@ def build_answerer(settings: Settings, chat_model: BaseChatModel | None = None, 
     if style == "render" or (style == "auto" and settings.llm == "local"):
         return RenderingAnswerer(settings.llm, model, verifier, model.describe(), settings.extractive_sentences,
                                  settings.extractive_passages, settings.min_answerable,
-                                 settings.lead_sentence), model, verifier
+                                 settings.lead_sentence, settings.pick_sentences), model, verifier
     return LLMAnswerer(settings.llm, model, model.describe(), settings.focus_sentences), model, verifier
 
 

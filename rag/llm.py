@@ -251,6 +251,11 @@ class ChatLlamaCpp(BaseChatModel):
     def yes_probability(self, messages: list[BaseMessage], yes: str = "YES", no: str = "NO") -> float:
         """P(``yes``) against P(``no``) as the model's next token after ``messages`` (a calibrated
         YES/NO judgement in one prompt read, no sampling)."""
+        return self.option_probabilities(messages, [yes, no])[0]
+
+    def option_probabilities(self, messages: list[BaseMessage], options: Sequence[str]) -> list[float]:
+        """The model's next-token probabilities of ``options`` after ``messages``, normalised over
+        them (each option is read as its first token: give options that start differently)."""
         import llama_cpp
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
         import numpy as np
@@ -265,14 +270,14 @@ class ChatLlamaCpp(BaseChatModel):
                 self._formatter = Jinja2ChatFormatter(template=template, eos_token=eos, bos_token="")
             prompt = self._formatter(messages=[_role_dict(m) for m in messages]).prompt
             tokens = llama.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
-            ids = [llama.tokenize(w.encode(), add_bos=False, special=False)[0] for w in (yes, no)]
+            ids = [llama.tokenize(w.encode(), add_bos=False, special=False)[0] for w in options]
             llama.reset()
             llama.eval(tokens)
             # llama-cpp-python keeps logits only for logprobs (logits_all); the last row is read directly.
             logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(llama.ctx, -1), shape=(llama.n_vocab(),))
-            pair = logits[ids].astype(np.float64)
-        odds = np.exp(pair - pair.max())
-        return float(odds[0] / odds.sum())
+            chosen = logits[ids].astype(np.float64)
+        odds = np.exp(chosen - chosen.max())
+        return [float(x) for x in odds / odds.sum()]
 
 
 def yes_probability(model: BaseChatModel, messages: list[BaseMessage]) -> float:
@@ -281,8 +286,15 @@ def yes_probability(model: BaseChatModel, messages: list[BaseMessage]) -> float:
     The local model reads it from its next-token logits; an OpenAI-compatible endpoint from the
     top log-probabilities of a one-token reply; a model that gives neither, from its text (1 or 0).
     """
+    return option_probabilities(model, messages, ["YES", "NO"])[0]
+
+
+def option_probabilities(model: BaseChatModel, messages: list[BaseMessage], options: Sequence[str]) -> list[float]:
+    """How likely ``model`` replies each of ``options`` (short words that start differently) to
+    ``messages``, normalised over them; read as :func:`yes_probability` reads YES/NO. A reply that
+    names none of them gives zeros (so a YES/NO judge that says neither is a NO)."""
     if isinstance(model, ChatLlamaCpp):
-        return model.yes_probability(messages)
+        return model.option_probabilities(messages, options)
     import math
 
     try:
@@ -290,15 +302,20 @@ def yes_probability(model: BaseChatModel, messages: list[BaseMessage]) -> float:
     except (TypeError, ValueError, NotImplementedError):  # a model without those options
         reply = model.invoke(messages)
     tops = ((reply.response_metadata.get("logprobs") or {}).get("content") or [{}])[0].get("top_logprobs") or []
-    mass = {"yes": 0.0, "no": 0.0}
+    keys = [o.strip().lower() for o in options]
+    mass = dict.fromkeys(keys, 0.0)
     for top in tops:
         word = str(top.get("token", "")).strip().lower()
         if word in mass:
             mass[word] += math.exp(float(top.get("logprob", -1e9)))
-    if mass["yes"] + mass["no"] > 0:
-        return mass["yes"] / (mass["yes"] + mass["no"])
-    text = reply.text.strip().upper()
-    return 1.0 if text.startswith("YES") else 0.0
+    total = sum(mass.values())
+    if total > 0:
+        return [mass[k] / total for k in keys]
+    text = reply.text.strip().lower()
+    said = [k for k in keys if text.startswith(k)]
+    if said:
+        return [1.0 if k == said[0] else 0.0 for k in keys]
+    return [0.0] * len(keys)
 
 
 

@@ -63,6 +63,16 @@ Question: {question}
 
 Do these sentences contain the answer to the question? Answer YES or NO."""
 
+#: Which of the numbered candidate sentences answers the question (``RenderingAnswerer`` with
+#: ``pick_from``): the next token's odds over "0".."N" are the answerability and the pick at once.
+PICK_SYSTEM = "You find the sentence that answers a question. Reply with one number only."
+PICK_PROMPT = """Sentences:
+{sentences}
+
+Question: {question}
+
+Which sentence answers the question? Reply with its number, or 0 if none of them answers it."""
+
 #: The one-sentence lead (``RenderingAnswerer``), written from the selected sentences only and shown
 #: only when the verifier finds it stated by them.
 LEAD_SYSTEM = """You answer a question in ONE short sentence using only facts stated in the given sentences.

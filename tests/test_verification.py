@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -140,6 +141,36 @@ def test_no_lead_by_default(index_settings: Settings) -> None:
     answer = rendering(index_settings, chat).ask(QUESTION)
     assert answer.sentences and all(s.reason.startswith(("the source", "translated")) for s in answer.sentences)
     assert not any("ONE short sentence" in p for p in chat.prompts)
+
+
+class PickingChat(ScriptedChat):
+    """Also names a candidate when asked which sentence answers: the last one listed, or none ("0")."""
+
+    choose: str = "last"
+    listed: list[str] = []
+
+    def _generate(self, messages: list[BaseMessage], *args: Any, **kwargs: Any) -> ChatResult:
+        user = messages[-1].text
+        if "Which sentence answers the question?" in user:
+            numbered = re.findall(r"^(\d+)\. (.*)$", user, re.M)
+            self.listed = [text for _, text in numbered]
+            reply = numbered[-1][0] if self.choose == "last" else "0"
+            return ChatResult(generations=[ChatGeneration(message=AIMessage(content=reply))])
+        return super()._generate(messages, *args, **kwargs)
+
+
+def test_the_sentence_the_model_picks_is_shown_first_and_judged_apart(index_settings: Settings) -> None:
+    chat = PickingChat(prompts=[])
+    answer = rendering(index_settings, chat, pick_sentences=6).ask(QUESTION)
+    shown = [s for s in answer.sentences if s.shown]
+    default = [s for s in rendering(index_settings, ScriptedChat(prompts=[])).ask(QUESTION).sentences if s.shown]
+    assert len(chat.listed) == 6 and chat.listed[-1] not in [s.evidence for s in default]
+    assert shown[0].evidence == chat.listed[-1]  # the least close candidate, because the model named it
+    assert [s.evidence for s in shown[1:]] == [s.evidence for s in default[:2]]
+    assert all(s.citations for s in shown)
+    # "0" (none answers) leaves the closest sentences, in reading order, as without a pick.
+    none = rendering(index_settings, PickingChat(prompts=[], choose="none"), pick_sentences=6).ask(QUESTION)
+    assert [s.evidence for s in none.sentences if s.shown] == [s.evidence for s in default]
 
 
 def test_unanswerable_by_judgement_declines_before_writing(index_settings: Settings) -> None:
