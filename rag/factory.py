@@ -68,6 +68,7 @@ def build_retriever(settings: Settings, store: ChunkStore, embedder: Embedder,
     return Retriever(embedder, build_channels(settings, store), gate, top_k=settings.top_k,
                      per_article=settings.per_article, rrf_k=settings.rrf_k,
                      syndication_overlap=settings.syndication_overlap, reranker=reranker,
+                     recency_weight=settings.recency_weight,
                      date_slack_days=settings.date_slack_days)
 
 

@@ -58,6 +58,11 @@ def is_lookup(text: str, question: bool | None = None) -> bool:
     return not (is_question(text) if question is None else question) and len(text.split()) >= 8
 
 
+@lru_cache(maxsize=1)
+def _recent_pattern() -> re.Pattern[str]:
+    return languages.combined("recent_words")
+
+
 def relative_window(question: str, as_of: str | None) -> Window | None:
     """The dates a relative expression in a question points to ("this week" → the 8 days up to
     ``as_of``; "on Monday" → the last 8 days), or None when there is none, no ``as_of`` is known, or the
@@ -95,4 +100,5 @@ def analyse(question: str, as_of: str | None = None, history: Sequence[Turn] = (
     asks = is_question(searched)
     return Query(text=question, searched=searched, language=question_language(searched), is_question=asks,
                  is_lookup=is_lookup(searched, asks), names=tuple(names_in(searched, max_names)),
-                 window=relative_window(searched, as_of), rewritten=rewritten)
+                 window=relative_window(searched, as_of), rewritten=rewritten,
+                 recent=asks and bool(_recent_pattern().search(searched)))

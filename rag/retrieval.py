@@ -237,7 +237,7 @@ class Retriever:
 
     def __init__(self, embedder: Embedder, channels: Sequence[Channel], gate: Gate, *, top_k: int = 5,
                  per_article: int = 2, rrf_k: int = 60, syndication_overlap: float = 0.7,
-                 reranker: Reranker | None = None, date_slack_days: int = 0) -> None:
+                 reranker: Reranker | None = None, date_slack_days: int = 0, recency_weight: float = 0.0) -> None:
         self.embedder = embedder
         self.channels = list(channels)
         self.gate = gate
@@ -247,6 +247,7 @@ class Retriever:
         self.syndication_overlap = syndication_overlap
         self.reranker = reranker
         self.date_slack_days = date_slack_days
+        self.recency_weight = recency_weight
 
     def find(self, query: Query, filters: Filters | None = None, top_k: int | None = None,
              use_window: bool = True) -> Found:
@@ -278,9 +279,15 @@ class Retriever:
         used = [c for c in self.channels if c.applies(query)]
         rankings = [c.search(query, vector, where) for c in used]
         fused = fuse(rankings, [c.weight for c in used], self.rrf_k)
+        recency = query.recent and self.recency_weight > 0 and query.window is None
+        if recency:
+            # "Latest"/"recently": the candidates newest first, fused in as one more (weaker) ranking,
+            # so that among passages about the same thing the newer report wins.
+            newest = sorted(fused, key=lambda h: h.published or "", reverse=True)
+            fused = fuse([fused, newest], [1.0, self.recency_weight], self.rrf_k)
         if self.reranker is not None:
             fused = self.reranker.rerank(query, fused)
         chosen = select(fused, k, self.per_article, self.syndication_overlap)
         # Present the passages best-first by similarity among the fused selection: the LLM reads [1] first.
-        single = len(rankings) == 1 and self.reranker is None
+        single = len(rankings) == 1 and self.reranker is None and not recency
         return sorted(chosen, key=lambda h: -h.similarity) if single else chosen

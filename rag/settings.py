@@ -85,6 +85,9 @@ class Settings(BaseSettings):
                                "fetch_k, at least 10.")
     max_names: int = Field(3, ge=0, le=10, description="Most proper names of a question the exact-name channel "
                            "looks for (longest first; 0 turns the channel off).")
+    recency_weight: float = Field(0.5, ge=0.0, le=5.0, description="For questions asking for the latest "
+                                  "coverage (\"recently\", \"latest\", \"actuellement\", \"terbaru\"): weight of "
+                                  "the candidates ranked newest first, fused with the relevance ranking (0: off).")
     rrf_k: int = Field(60, ge=1, le=1000, description="The k of reciprocal rank fusion, 1/(k + rank): larger "
                        "flattens the difference between ranks (60 is the value of the original RRF paper).")
     syndication_overlap: float = Field(0.7, ge=0.0, le=1.0, description="Share of shared 4-word shingles (of the "

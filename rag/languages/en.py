@@ -19,6 +19,7 @@ say said says one two per via
 Did Does Do Was Were Are Has Have New""".split()),
     question_words=("what", "which", "who", "whom", "whose", "why", "when", "where", "how", "did", "does", "do",
                     "is", "are", "was", "were", "has", "have", "can", "summari[sz]e", "list", "tell", "show"),
+    recent_words=("recently", "latest", "most recent", "newest", "currently", "current", "so far", "right now"),
     reason_questions=("why", "what (?:was|were|is) the reason", "for what reason"),
     reason_cues=(
         "because", "in response to", "in retaliation", "retaliat\\w*", "in revenge", "after", "following",

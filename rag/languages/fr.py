@@ -17,6 +17,8 @@ pourquoi comment quand très aussi après avant entre tout tous selon encore mê
     not_names=frozenset("Le La Les Un Une Des Quel Quelle Pourquoi Qui".split()),
     question_words=("que", "qu['’]", "quel", "quelle", "quels", "quelles", "qui", "pourquoi", "comment", "où",
                     "quand", "est-ce", "résume[rz]?"),
+    recent_words=("récemment", "derni(?:er|ère|ers|ères) (?:nouvelles|informations|en date)", "actuel(?:le|s|les)?",
+                  "actuellement", "en ce moment", "jusqu'(?:à présent|ici)"),
     reason_questions=("pourquoi", "pour quelle raison"),
     reason_cues=(
         "parce que", "en réponse", "en représailles", "représailles", "répondre à", "riposte\\w*", "après",

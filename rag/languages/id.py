@@ -16,6 +16,7 @@ berapa apakah para se tersebut bisa dapat lebih hanya masih saat namun tentang k
     not_names=frozenset("Apa Siapa Mengapa Kenapa Bagaimana Di Yang".split()),
     question_words=("apa", "apakah", "siapa", "mengapa", "kenapa", "bagaimana", "kapan", "di mana", "berapa",
                     "sebutkan"),
+    recent_words=("baru-baru ini", "terbaru", "terkini", "saat ini", "sekarang", "belakangan ini"),
     reason_questions=("mengapa", "kenapa", "apa alasan"),
     reason_cues=(
         "karena", "sebagai balasan", "membalas", "balasan", "setelah", "akibat", "sebagai tanggapan",
