@@ -62,6 +62,8 @@ class Stub:
     api_key: str | None = None
     #: When set, the answer to every request, streamed piece by piece (instead of the grounded one).
     answer: tuple[str, ...] | None = None
+    #: When set, the top log-probabilities of the first token, sent back to a request asking for them.
+    top_logprobs: dict[str, float] | None = None
 
 
 def _handler(stub: Stub) -> type[BaseHTTPRequestHandler]:
@@ -100,9 +102,15 @@ def _handler(stub: Stub) -> type[BaseHTTPRequestHandler]:
             text = "".join(pieces)
             base = {"id": "stub", "created": int(time.time()), "model": body.get("model", "stub")}
             if not body.get("stream"):
-                self._send(200, json.dumps({**base, "object": "chat.completion", "choices": [
-                    {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": text}}],
-                    "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}).encode())
+                choice: dict[str, Any] = {"index": 0, "finish_reason": "stop",
+                                          "message": {"role": "assistant", "content": text}}
+                if body.get("logprobs") and stub.top_logprobs:
+                    tops = [{"token": t, "logprob": lp, "bytes": None} for t, lp in stub.top_logprobs.items()]
+                    first = max(tops, key=lambda t: t["logprob"])
+                    choice["logprobs"] = {"content": [{**first, "top_logprobs": tops[:body.get("top_logprobs", 5)]}]}
+                self._send(200, json.dumps({**base, "object": "chat.completion", "choices": [choice],
+                                            "usage": {"prompt_tokens": 1, "completion_tokens": 1,
+                                                      "total_tokens": 2}}).encode())
                 return
             self.send_response(200)
             self.send_header("Content-Type", "text/event-stream")

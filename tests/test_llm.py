@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 import hashlib
 import importlib.util
+import math
 import os
 from pathlib import Path
 import socket
@@ -277,6 +278,27 @@ def test_openai_invoke_and_stream(fake_openai: tuple[str, list[dict[str, Any]]])
         assert r["body"]["model"] == "test-model" and r["body"]["temperature"] == 0.3
         assert r["body"]["max_completion_tokens"] == 50
         assert r["body"]["messages"][0] == {"role": "system", "content": "Answer with one word."}
+
+
+@pytest.mark.timeout(60)
+def test_judgements_over_an_endpoint_read_its_top_logprobs() -> None:
+    from langchain_core.messages import HumanMessage
+
+    from rag.llm import option_probabilities, yes_probability
+
+    asked = [HumanMessage("Which sentence answers? Reply with its number, or 0.")]
+    with serve(api_key="sekrit", answer="2") as stub:
+        model = make_chat_model(openai_settings(stub.base_url))
+        stub.top_logprobs = {"2": math.log(0.6), "0": math.log(0.2), " 1": math.log(0.1), "The": math.log(0.1)}
+        odds = option_probabilities(model, asked, ["0", "1", "2", "3"])
+        assert odds == pytest.approx([0.2 / 0.9, 0.1 / 0.9, 0.6 / 0.9, 0.0])
+        body = stub.requests[-1]["body"]
+        assert body["logprobs"] is True and body["top_logprobs"] >= 5
+        stub.top_logprobs = {"YES": math.log(0.3), "yes": math.log(0.3), "NO": math.log(0.2)}
+        assert yes_probability(model, asked) == pytest.approx(0.75)  # YES and yes count together
+        stub.top_logprobs = None  # an endpoint without log-probabilities: its reply's text decides
+        assert option_probabilities(model, asked, ["0", "1", "2"]) == [0.0, 0.0, 1.0]
+        assert yes_probability(model, asked) == 0.0  # "2" is neither YES nor NO: not a YES
 
 
 @pytest.mark.timeout(60)
