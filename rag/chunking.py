@@ -37,11 +37,15 @@ def count_tokens(text: str) -> int:
 
 def split_sentences(text: str) -> list[str]:
     """Split text into sentences, treating every paragraph break as a sentence break."""
-    out: list[str] = []
+    return [s for s, _ in _sentences_by_line(text)]
+
+
+def _sentences_by_line(text: str) -> list[tuple[str, bool]]:
+    """(sentence, whether it ends its line) for every sentence of ``text``."""
+    out: list[tuple[str, bool]] = []
     for para in re.split(r"\n\s*\n|\n", text):
-        para = para.strip()
-        if para:
-            out.extend(s.strip() for s in _SENTENCE_END.split(para) if s.strip())
+        parts = [s.strip() for s in _SENTENCE_END.split(para.strip()) if s.strip()]
+        out.extend((s, i == len(parts) - 1) for i, s in enumerate(parts))
     return out
 
 
@@ -65,11 +69,21 @@ def chunk_article(article: Article, max_tokens: int = 200, overlap: int = 40) ->
     """
     if overlap >= max_tokens:
         raise ValueError(f"chunk overlap ({overlap}) must be smaller than chunk size ({max_tokens})")
-    pieces = [p for s in split_sentences(article.text) for p in _pieces(s, max_tokens)]
+    # A piece remembers whether a line break followed it: the chunk keeps that break, so a byline, a
+    # dateline or a heading stays apart from the sentence after it when the chunk is quoted. The
+    # embedders read a line break as a space (same vectors, measured), and the sizes below are not
+    # affected, so existing indexes stay valid.
+    ends: set[int] = set()
+    pieces: list[tuple[str, int]] = []
+    for s, last in _sentences_by_line(article.text):
+        pieces.extend(_pieces(s, max_tokens))
+        if last:
+            ends.add(len(pieces) - 1)
     texts: list[tuple[list[str], int]] = []
     current: list[tuple[str, int]] = []
     size = 0
-    for piece, n in pieces:
+    for index, (piece, n) in enumerate(pieces):
+        piece = piece + "\n" if index in ends else piece
         # The +1 per joint accounts for the space that joins sentences.
         if current and size + n + 1 > max_tokens:
             texts.append(([p for p, _ in current], size))
@@ -89,8 +103,8 @@ def chunk_article(article: Article, max_tokens: int = 200, overlap: int = 40) ->
     chunks: list[Chunk] = []
     cursor = 0
     for position, (sentences, _) in enumerate(texts):
-        text = " ".join(sentences)
-        found = article.text.find(sentences[0], cursor if position else 0)
+        text = "".join(s if s.endswith("\n") else s + " " for s in sentences).strip()
+        found = article.text.find(sentences[0].rstrip("\n"), cursor if position else 0)
         start = found if found >= 0 else cursor
         cursor = max(cursor, start)
         chunks.append(Chunk(id=f"{article.id}#{position}", article=article, position=position, text=text,

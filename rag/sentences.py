@@ -23,10 +23,16 @@ _ABBREVIATION_END = re.compile(
     r"No|vs|Inc|Corp|Co|Ltd|Mt|Ft|Jan|Feb|Aug|Sept|Oct|Nov|Dec)|(?<![\w.])[A-Z])\.$")
 
 
+#: A line this short without a sentence's end is a byline, a dateline or a heading, not a statement.
+_FRAGMENT_WORDS = 6
+_SENTENCE_CLOSE = re.compile(r"[.!?…:;][\"'»”’)\]]*$")
+
+
 def quotable_sentences(text: str) -> list[str]:
     """The sentences of a passage as an answer quotes them: the chunker's split, with the pieces it
     cuts after an abbreviation or an initial joined again (a quote must not stop at "U.S." or
-    "Sen."). Chunking keeps its own split, so indexes do not change."""
+    "Sen."), and without bylines, datelines and headings (short lines that end no sentence).
+    Chunking keeps its own split, so indexes do not change."""
     from rag.chunking import split_sentences
 
     out: list[str] = []
@@ -35,7 +41,7 @@ def quotable_sentences(text: str) -> list[str]:
             out[-1] = f"{out[-1]} {piece}"
         else:
             out.append(piece)
-    return out
+    return [s for s in out if _SENTENCE_CLOSE.search(s) or len(s.split()) >= _FRAGMENT_WORDS]
 
 
 #: Added to a sentence's score when the question asks why and the sentence states a cause.

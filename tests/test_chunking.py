@@ -49,3 +49,21 @@ def test_chunk_keeps_article_metadata_and_position() -> None:
 
 def test_empty_text_gives_no_chunks() -> None:
     assert chunk_article(_article("   "), max_tokens=50, overlap=10) == []
+
+
+def test_chunks_keep_line_breaks_so_bylines_and_headings_stay_apart_when_quoted() -> None:
+    from rag.sentences import quotable_sentences
+
+    body = " ".join(f"The council met on day {i} and voted on the budget for the harbour district." for i in range(30))
+    text = f"Jane Roe and John Doe\n\nWire Service\n\nKARSK - The ferry strike ended on Monday.\nBackground\n{body}"
+    chunks = chunk_article(Article(id="a", title="t", text=text), max_tokens=120, overlap=30)
+    assert chunks[0].text.startswith("Jane Roe and John Doe\nWire Service\nKARSK - The ferry strike ended on Monday.\n")
+    # Boundaries are those of the space-joined sentences: only the joints differ.
+    spaced = [" ".join(split_sentences(c.text)) for c in chunks]
+    assert all(" ".join(c.text.split()) == s for c, s in zip(chunks, spaced))
+    assert len(chunks) > 2 and all(c.n_tokens <= 125 for c in chunks)
+    quoted = quotable_sentences(chunks[0].text)
+    assert quoted[0] == "KARSK - The ferry strike ended on Monday."  # no byline, no heading
+    assert "Background" not in " ".join(quoted)
+    assert quotable_sentences("He resigned.\nShort line\nA line of six words without end") == [
+        "He resigned.", "A line of six words without end"]

@@ -286,4 +286,4 @@ def test_quotes_do_not_stop_at_abbreviations_or_initials() -> None:
     text = ("The U.S. Navy will rename the ship. Sen. Melissa Hortman was shot. Hana S. Kim said so. "
             "It ended at 5 p.m. Then")
     assert quotable_sentences(text) == ["The U.S. Navy will rename the ship.", "Sen. Melissa Hortman was shot.",
-                                        "Hana S. Kim said so.", "It ended at 5 p.m.", "Then"]
+                                        "Hana S. Kim said so.", "It ended at 5 p.m."]  # "Then": a fragment
