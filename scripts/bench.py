@@ -62,7 +62,9 @@ def main() -> int:
     print(f"archive: {len(articles)} articles, {len(chunks)} chunks, {tokens} tokens "
           f"({tokens / max(1, len(chunks)):.0f} per chunk), embedder {embedder.name}")
 
-    sample = [embedding_text(c) for c in chunks[:args.baseline_chunks]]
+    # Spread over the whole archive: its first articles need not be typical (language, length).
+    step = max(1, len(chunks) // max(1, args.baseline_chunks))
+    sample = [embedding_text(c) for c in chunks[::step][:args.baseline_chunks]]
     t = time.perf_counter()
     for i in range(0, len(sample), settings.embed_batch):
         embedder.embed_passages(sample[i:i + settings.embed_batch])
