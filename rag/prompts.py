@@ -64,7 +64,8 @@ Question: {question}
 Do these sentences contain the answer to the question? Answer YES or NO."""
 
 #: Which of the numbered candidate sentences answers the question (``RenderingAnswerer`` with
-#: ``pick_from``): the next token's odds over "0".."N" are the answerability and the pick at once.
+#: ``pick_from``), read from the next token's odds over "0".."N"; it orders what is shown, the YES/NO
+#: judge above still decides whether to answer.
 PICK_SYSTEM = "You find the sentence that answers a question. Reply with one number only."
 PICK_PROMPT = """Sentences:
 {sentences}

@@ -37,10 +37,10 @@ class Language:
     not_names: frozenset[str] = frozenset()
     #: Words or imperatives a question or request opens with ("why", "pourquoi", "sebutkan").
     question_words: tuple[str, ...] = ()
-    #: How a question asks for a reason ("why"), and phrases that give one ("in response to"): a
-    #: sentence stating a cause is preferred when the question asks why (regex alternatives).
     #: Words asking for the newest coverage ("latest", "recently"): newer passages rank higher.
     recent_words: tuple[str, ...] = ()
+    #: How a question asks for a reason ("why"), and phrases that give one ("in response to"): a
+    #: sentence stating a cause is preferred when the question asks why (regex alternatives).
     reason_questions: tuple[str, ...] = ()
     reason_cues: tuple[str, ...] = ()
     #: Weekday names Monday first, and month names January first, as whole words (regex alternatives
