@@ -54,7 +54,8 @@ def build_channels(settings: Settings, store: ChunkStore) -> list[Channel]:
     """Dense search, the exact-name channel, and BM25 when ``lexical_k`` > 0."""
     channels: list[Channel] = [DenseChannel(store, settings.fetch_k)]
     if settings.max_names:
-        channels.append(NameChannel(store, settings.name_k or max(10, settings.fetch_k // 2)))
+        channels.append(NameChannel(store, settings.name_k or max(10, settings.fetch_k // 2),
+                                    settings.name_pool))
     if settings.lexical_k:
         channels.append(LexicalChannel(store, LexicalIndex(store), settings.lexical_k, settings.lexical_weight))
     return channels

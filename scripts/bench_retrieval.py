@@ -1,0 +1,99 @@
+"""Retrieval latency and known-item accuracy of two or more settings, paired on one index.
+
+    python scripts/bench_retrieval.py --index-dir indexes/large --articles ../shared/data/large/articles-2025.jsonl \\
+        --set NEWSRAG_NAME_POOL=0 --set NEWSRAG_NAME_POOL=300 [--queries 200] [--words 6]
+
+Each query is an indexed article's headline (or its first ``--words`` words, as keywords a reader
+would type); it should find its own article. Every query runs under every setting, in random order,
+in one process, so the ratios hold even on a busy machine. Prints hit@1, hit@10, p50, p95 and how
+many queries ran Chroma's document filter (the exact-name channel's slow path).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+import random
+import statistics
+import sys
+import time
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from rag.embedding import embedder_for  # noqa: E402
+from rag.factory import build_retriever  # noqa: E402
+from rag.ingest import load_articles  # noqa: E402
+from rag.question import analyse  # noqa: E402
+from rag.settings import Settings  # noqa: E402
+from rag.store import ChunkStore  # noqa: E402
+
+
+def _variant(text: str) -> tuple[str, dict[str, Any]]:
+    key, _, value = text.partition("=")
+    field = key.strip().lower().removeprefix("newsrag_")
+    if field not in Settings.model_fields or not value:
+        raise SystemExit(f"--set {text}: expected NEWSRAG_FIELD=VALUE with a field of Settings "
+                         "(README, Configuration)")
+    return text, {field: value}
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[int(q * (len(ordered) - 1))]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--index-dir", type=Path, required=True)
+    ap.add_argument("--articles", type=Path, required=True, help="the archive the index was built from")
+    ap.add_argument("--set", dest="sets", action="append", required=True, help="NEWSRAG_FIELD=VALUE, once per variant")
+    ap.add_argument("--queries", type=int, default=200)
+    ap.add_argument("--words", type=int, default=0, help="use the headline's first N words (0: the whole headline)")
+    args = ap.parse_args()
+
+    base = Settings(index_dir=args.index_dir)
+    embedder = embedder_for(base)
+    store = ChunkStore(base, embedder.name, embedder.dim)
+    filtered = [0]
+    plain_query = store.query
+
+    def counted(*a: Any, **kw: Any) -> Any:
+        filtered[0] += bool(kw.get("contains") or (len(a) > 3 and a[3]))
+        return plain_query(*a, **kw)
+
+    store.query = counted  # type: ignore[method-assign]
+    variants = [_variant(s) for s in args.sets]
+    retrievers = {name: build_retriever(base.model_copy(update=Settings(**over).model_dump(include=set(over))),
+                                        store, embedder) for name, over in variants}
+    indexed = store.article_states()
+    articles = [a for a in load_articles([args.articles])[0] if a.id in indexed]
+    rng = random.Random(11)
+    sample = rng.sample(articles, min(args.queries, len(articles)))
+    lat: dict[str, list[float]] = {n: [] for n in retrievers}
+    hit1 = dict.fromkeys(retrievers, 0)
+    hit10 = dict.fromkeys(retrievers, 0)
+    slow = dict.fromkeys(retrievers, 0)
+    for article in sample:
+        text = " ".join(article.title.split()[:args.words]) if args.words else article.title
+        query = analyse(text)
+        for name in rng.sample(list(retrievers), len(retrievers)):
+            before = filtered[0]
+            start = time.perf_counter()
+            found = retrievers[name].find(query, top_k=10)
+            lat[name].append(time.perf_counter() - start)
+            ids = [h.article_id for h in found.hits]
+            hit1[name] += bool(ids) and ids[0] == article.id
+            hit10[name] += article.id in ids
+            slow[name] += filtered[0] > before
+    n = len(sample)
+    what = f"first {args.words} words of headlines" if args.words else "headlines"
+    print(f"{n} queries ({what}) over {store.count()} chunks")
+    for name in retrievers:
+        print(f"{name}: hit@1 {hit1[name] / n:.3f}  hit@10 {hit10[name] / n:.3f}  "
+              f"p50 {1000 * statistics.median(lat[name]):.0f} ms  p95 {1000 * _pct(lat[name], 0.95):.0f} ms  "
+              f"document filter in {slow[name]} queries")
+
+
+if __name__ == "__main__":
+    main()
