@@ -88,8 +88,15 @@ def build_answerer(settings: Settings, chat_model: BaseChatModel | None = None, 
     if style == "render" or (style == "auto" and settings.llm == "local"):
         return RenderingAnswerer(settings.llm, model, verifier, model.describe(), settings.extractive_sentences,
                                  settings.extractive_passages, settings.min_answerable,
-                                 settings.lead_sentence, settings.pick_sentences), model, verifier
+                                 settings.lead_sentence, settings.pick_sentences,
+                                 translation_min=settings.translation_min,
+                                 translate_into=_languages(settings.translate_into)), model, verifier
     return LLMAnswerer(settings.llm, model, model.describe(), settings.focus_sentences), model, verifier
+
+
+def _languages(codes: str) -> frozenset[str] | None:
+    """``NEWSRAG_TRANSLATE_INTO`` as a set of codes; None ("*") for every language."""
+    return None if codes.strip() == "*" else frozenset(c.strip() for c in codes.split(",") if c.strip())
 
 
 def extractive_answerer(settings: Settings) -> ExtractiveAnswerer:

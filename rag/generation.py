@@ -144,6 +144,11 @@ class Answerer(ABC):
         the period the question names (``query.window``), and must still answer for it."""
         return None
 
+    def preface(self, query: Query, hits: Sequence[Hit], sentences: PassageSentences) -> str:
+        """A note the reader needs before the answer (e.g. that it quotes sources in another
+        language), in the question's language; "" for none."""
+        return ""
+
     @abstractmethod
     def stream(self, query: Query, hits: Sequence[Hit], sentences: PassageSentences) -> Iterator[Piece]:
         """Pieces of the answer as they are written: text, or whole sentences the answerer has already

@@ -210,6 +210,10 @@ class Pipeline:
                 timings.update(generation=time.perf_counter() - t1, total=time.perf_counter() - t0)
                 yield Done(replace(base, text=text, abstained=True, timings=timings))
                 return
+        preface = answerer.preface(query, hits, sentences)
+        if preface:
+            note = f"{note} {preface}".strip()
+            base = replace(base, note=note)
         if note:
             yield Token(note + " ")
         pieces: list[str] = []

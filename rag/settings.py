@@ -136,6 +136,17 @@ class Settings(BaseSettings):
     min_answerable: float = Field(0.5, ge=0.0, le=1.0, description="The LLM's P(YES) that the chosen source "
                                   "sentences answer the question, below which it declines instead of answering "
                                   "(render style; README, Evaluation, for how it was chosen).")
+    translation_min: float = Field(0.5, ge=0.0, le=1.0, description="Render style: the verifier's P(YES) "
+                                   "below which a translation gives way to the source sentence itself. A kept "
+                                   "translation is shown marked as a machine translation, never as verified: "
+                                   "the bundled model's judge cannot tell its faithful translations from its "
+                                   "wrong ones (docs/faithful-answers.md), so this only removes gross failures.")
+    translate_into: str = Field("en,fr", description="Render style: the question languages (comma-separated "
+                                "codes) source sentences are translated into; for other languages they are "
+                                "quoted in their own language, with a note. The bundled 1.5B model's "
+                                "translations were faithful for 16 of 25 sentences into English, 5 of 6 into "
+                                "French, 2 of 10 into Indonesian (docs/faithful-answers.md); add 'id' for a "
+                                "model that translates into Indonesian well, or set '*' for every language.")
     pick_sentences: int = Field(8, ge=0, le=9, description="Render style: the LLM names which of this many "
                                 "candidate sentences from the 5 best passages answers the question (next-token "
                                 "odds over their numbers), and that sentence is shown first (0: off; the closest "

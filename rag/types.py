@@ -184,9 +184,11 @@ class AnswerSentence:
     """One shown (or dropped) sentence of an answer, with what the verification stage found.
 
     ``state``: ``quoted`` (a passage's own words: stated by construction), ``verified`` (the verifier
-    found it stated by ``evidence``), ``rejected`` (the verifier did not), ``unverified`` (it could not
-    be checked: verifier error, timeout, unreadable language; ``reason`` says which), ``unchecked``
-    (no verifier configured). ``shown`` is False for a sentence dropped from the answer text.
+    found it stated by ``evidence``), ``translated`` (a machine translation of the cited sentence,
+    ``evidence``, that no check vouches for; the reader is shown it as such), ``rejected`` (the
+    verifier did not find it stated), ``unverified`` (it could not be checked: verifier error,
+    timeout, unreadable language; ``reason`` says which), ``unchecked`` (no verifier configured).
+    ``shown`` is False for a sentence dropped from the answer text.
     """
 
     text: str
@@ -203,9 +205,13 @@ class AnswerSentence:
         return self.state in ("quoted", "verified")
 
     def to_dict(self) -> dict[str, object]:
-        return {"text": self.text, "citations": list(self.citations), "state": self.state,
-                "score": None if self.score is None else round(self.score, 4), "reason": self.reason,
-                "shown": self.shown}
+        record: dict[str, object] = {
+            "text": self.text, "citations": list(self.citations), "state": self.state,
+            "score": None if self.score is None else round(self.score, 4), "reason": self.reason,
+            "shown": self.shown}
+        if self.state == "translated":
+            record["original"] = self.evidence
+        return record
 
 
 @dataclass(frozen=True)

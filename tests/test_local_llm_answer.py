@@ -36,7 +36,11 @@ def test_local_llm_answers_the_seed_question_faithfully(local: object, language:
     assert "damas" in answer.text.lower(), answer.text
     shown = [s for s in answer.sentences if s.shown]
     assert shown and all(s.citations for s in shown), answer.sentences
-    # Every shown sentence is the source's own words or was found stated by the source sentence(s)
-    # it renders; nothing the model wrote is shown unchecked.
-    assert all(s.state in ("quoted", "verified") for s in shown), [(s.state, s.text) for s in shown]
+    # Every shown sentence is the source's own words, or was found stated by the source sentence(s)
+    # it renders, or is a translation of one cited sentence shown as such with that sentence beside it;
+    # nothing the model wrote is shown as if it were the source's.
+    assert all(s.state in ("quoted", "verified", "translated") for s in shown), [(s.state, s.text) for s in shown]
+    assert all(s.evidence and s.evidence != s.text for s in shown if s.state == "translated")
+    if language == "fr":  # the sources are French: nothing to translate
+        assert {s.state for s in shown} == {"quoted"}
     assert answer.timings["first_token"] > 0 and answer.answerability is not None

@@ -111,8 +111,13 @@ def test_rendering_answer_quotes_translates_and_leads_only_when_verified(index_s
     assert not answer.abstained and answer.answerability == 1.0
     *rest, lead = answer.sentences
     assert lead.state == "verified" and lead.shown and "Iran attacked Israel in response" in answer.text
-    # French sources, English question: each sentence translated, one at a time, and checked.
-    assert {s.state for s in rest} == {"verified"} and all(s.reason.startswith("translated") for s in rest)
+    # French sources, English question: each sentence translated, one at a time, and shown as a
+    # machine translation (never "verified": the judge cannot vouch for translations), with its original.
+    assert {s.state for s in rest} == {"translated"} and all(s.reason.startswith("machine translation from French")
+                                                           for s in rest)
+    assert all(s.to_dict()["original"] == s.evidence and s.evidence not in answer.text for s in rest)
+    html = answer_html(1, answer)
+    assert html.count("≈</sup>") == len(rest) and "Original: " in html
     assert any("Damas" in s.evidence for s in rest)  # the reason is among the chosen source sentences
     assert answer.citations and all(s.citations for s in answer.sentences if s.shown)
     # The same question in French: sources kept verbatim, nothing translated.
@@ -120,6 +125,24 @@ def test_rendering_answer_quotes_translates_and_leads_only_when_verified(index_s
         "Pourquoi l'Iran a-t-il attaqué Israël ?")
     assert [s.state for s in fr.sentences[:-1]] == ["quoted"] * (len(fr.sentences) - 1)
     assert any("Damas" in s.text for s in fr.sentences)
+
+
+def test_sources_are_quoted_with_a_note_for_languages_the_model_does_not_translate_into(
+        index_settings: Settings) -> None:
+    chat = ScriptedChat(prompts=[])
+    answer = rendering(index_settings, chat).ask("Mengapa Iran menyerang Israel?")
+    assert not answer.abstained and answer.language == "id"
+    assert answer.note and answer.text.startswith(answer.note) and "bahasa sumbernya" in answer.note
+    shown = [s for s in answer.sentences if s.shown]
+    assert shown and {s.state for s in shown} == {"quoted"} and any("Damas" in s.text for s in shown)
+    assert all("not translated into Indonesian" in s.reason for s in shown)
+    assert not any(p.startswith("You translate") for p in chat.prompts)
+    # Configured for a model that translates into Indonesian: translated, and no note.
+    translated = rendering(index_settings, ScriptedChat(prompts=[]), translate_into="en,fr,id").ask(
+        "Mengapa Iran menyerang Israel?")
+    assert not translated.note and {s.state for s in translated.sentences if s.shown} == {"translated"}
+    # An English question is translated for by default, without the note.
+    assert not rendering(index_settings, ScriptedChat(prompts=[])).ask(QUESTION).note
 
 
 def test_rejected_lead_and_translation_are_not_shown(index_settings: Settings) -> None:
@@ -131,7 +154,7 @@ def test_rejected_lead_and_translation_are_not_shown(index_settings: Settings) -
     assert [s.text for s in dropped] == ["Iran attacked Israel to please the G7."]
     # A translation the verifier rejects gives way to the source's own words.
     rendered = [s for s in answer.sentences if s.shown]
-    assert rendered and all(s.state == "quoted" and "translation not verified" in s.reason for s in rendered)
+    assert rendered and all(s.state == "quoted" and "translation not kept" in s.reason for s in rendered)
     html = answer_html(1, answer)
     assert "left out: not found in the sources" in html and "please the G7" in html
 
@@ -139,7 +162,8 @@ def test_rejected_lead_and_translation_are_not_shown(index_settings: Settings) -
 def test_no_lead_by_default(index_settings: Settings) -> None:
     chat = ScriptedChat(prompts=[])
     answer = rendering(index_settings, chat).ask(QUESTION)
-    assert answer.sentences and all(s.reason.startswith(("the source", "translated")) for s in answer.sentences)
+    assert answer.sentences and all(s.reason.startswith(("the source", "machine translation"))
+                                    for s in answer.sentences)
     assert not any("ONE short sentence" in p for p in chat.prompts)
 
 

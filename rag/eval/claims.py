@@ -126,6 +126,7 @@ def score_claims(claims: Sequence[Claim], verifier: Verifier, threshold: float,
         "verifier": verifier.name, "threshold": threshold, "seconds": round(time.perf_counter() - t0, 1),
         "overall": _figures(scored, threshold),
         "real_outputs": _figures([p for p in scored if p[0].real], threshold),
+        "real_translations": _figures([p for p in scored if p[0].kind.startswith("real translation")], threshold),
         "by_kind": {k: _figures([p for p in scored if p[0].kind == k], threshold) for k in kinds},
         "by_language": {lang: _figures([p for p in scored if p[0].language == lang], threshold) for lang in langs},
         "thresholds": {str(t): _figures(scored, t) for t in THRESHOLDS},
@@ -143,7 +144,8 @@ def claims_markdown(report: dict[str, object]) -> str:
 
     head = "| pairs | n | accuracy | false claims caught | true claims kept |\n|---|---|---|---|---|"
     lines = [f"# Verifier on labelled claims ({report['verifier']}, P(YES) ≥ {report['threshold']})", "",
-             head, row("all", report["overall"]), row("real model outputs", report["real_outputs"])]
+             head, row("all", report["overall"]), row("real model outputs", report["real_outputs"]),
+             row("real translations (of one source sentence)", report.get("real_translations"))]
     for k, f in dict(report["by_kind"]).items():  # type: ignore[call-overload]
         lines.append(row(f"kind: {k}", f))
     for k, f in dict(report["by_language"]).items():  # type: ignore[call-overload]

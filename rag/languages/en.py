@@ -57,6 +57,8 @@ Did Does Do Was Were Are Has Have New""".split()),
         "older_when": "older (the latest from {latest})",
         "quoting": "No sentence written for this answer could be checked against the sources; these are the "
                    "sources’ own closest sentences:",
+        "quoted_original": "Quoted in the sources' own language: the local model does not translate into "
+                           "English reliably enough.",
         "older_answer": "Nothing published between {start} and {end} answers this; the latest coverage "
                         "({latest}) says:",
         "undated": "undated",

@@ -60,6 +60,8 @@ pourquoi comment quand très aussi après avant entre tout tous selon encore mê
         "older_when": "plus anciens (le plus récent du {latest})",
         "quoting": "Aucune phrase rédigée pour cette réponse n’a pu être vérifiée dans les sources ; "
                    "voici les phrases des sources les plus proches :",
+        "quoted_original": "Cité dans la langue des sources : le modèle local ne traduit pas vers le "
+                           "français de façon assez fiable.",
         "older_answer": "Rien de ce qui a été publié entre le {start} et le {end} n’y répond ; la "
                         "couverture la plus récente ({latest}) dit :",
         "undated": "non datés",

@@ -52,6 +52,8 @@ berapa apakah para se tersebut bisa dapat lebih hanya masih saat namun tentang k
         "older_when": "lebih lama (terbaru {latest})",
         "quoting": "Tidak ada kalimat jawaban yang dapat diverifikasi dengan sumber; berikut kalimat sumber "
                    "yang paling dekat:",
+        "quoted_original": "Dikutip dalam bahasa sumbernya: model lokal belum cukup andal menerjemahkan ke "
+                           "bahasa Indonesia.",
         "older_answer": "Tidak ada terbitan antara {start} dan {end} yang menjawabnya; liputan terbaru "
                         "({latest}) menyebutkan:",
         "undated": "tanpa tanggal",
