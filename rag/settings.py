@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, field_validator, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from rag.backends import help_text, LLMName
@@ -147,6 +147,19 @@ class Settings(BaseSettings):
                                 "translations were faithful for 16 of 25 sentences into English, 5 of 6 into "
                                 "French, 2 of 10 into Indonesian (docs/faithful-answers.md); add 'id' for a "
                                 "model that translates into Indonesian well, or set '*' for every language.")
+    @field_validator("translate_into")
+    @classmethod
+    def _known_languages(cls, value: str) -> str:
+        from rag.languages import language_names
+
+        codes = [c.strip() for c in value.split(",") if c.strip()]
+        unknown = [c for c in codes if c != "*" and c not in language_names()]
+        if unknown:
+            raise ValueError(f"NEWSRAG_TRANSLATE_INTO: unknown language code(s) {', '.join(unknown)}: give "
+                             f"ISO 639-1 codes such as en,fr,id, or * for all (known: "
+                             f"{', '.join(sorted(language_names()))})")
+        return ",".join(codes)
+
     pick_sentences: int = Field(8, ge=0, le=9, description="Render style: the LLM names which of this many "
                                 "candidate sentences from the 5 best passages answers the question (next-token "
                                 "odds over their numbers), and that sentence is shown first (0: off; the closest "

@@ -145,6 +145,13 @@ def test_sources_are_quoted_with_a_note_for_languages_the_model_does_not_transla
     assert not rendering(index_settings, ScriptedChat(prompts=[])).ask(QUESTION).note
 
 
+def test_translation_languages_must_be_known_codes() -> None:
+    assert Settings(translate_into=" en , fr ").translate_into == "en,fr"
+    assert Settings(translate_into="*").translate_into == "*"
+    with pytest.raises(ValueError, match="NEWSRAG_TRANSLATE_INTO: unknown language code.*english.*en,fr,id"):
+        Settings(translate_into="english")
+
+
 def test_rejected_lead_and_translation_are_not_shown(index_settings: Settings) -> None:
     chat = ScriptedChat(prompts=[], lead="Iran attacked Israel to please the G7.",
                         translation="The G7 attacked the Iranian embassy in Damascus. {}")
