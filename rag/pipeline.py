@@ -265,7 +265,9 @@ class Pipeline:
         judged = answerer.answerable(query, hits, sentences, older=True)
         if judged is None or not judged.checked or not judged.supported:
             return found, hits, sentences, judged, ""
-        latest = max((h.published[:10] for h in hits[:3] if h.published), default=None)
+        # Over every passage the answerer may quote from: the note must not date older sentences as
+        # the newest coverage (a 2019 sentence once followed "the latest coverage (2025-06-03) says").
+        latest = max((h.published[:10] for h in hits if h.published), default=None)
         note = languages.reply(query.language, "older_answer").format(
             start=w.start, end=w.end, latest=latest or languages.reply(query.language, "undated"))
         return found, hits, sentences, judged, note

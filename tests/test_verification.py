@@ -289,7 +289,7 @@ def test_a_period_with_no_answer_gets_the_latest_older_coverage_when_it_answers(
     chat = ScriptedChat(prompts=[])
     answer = rendering(index_settings, chat).ask(question, filters)
     assert not answer.abstained and answer.window is not None
-    assert answer.note.startswith("Nothing published between 2025-07-1") and "(2025-06-02) says:" in answer.note
+    assert answer.note.startswith("Nothing published between 2025-07-1") and "(up to 2025-06-02;" in answer.note
     assert answer.text.startswith(answer.note) and "Etna" in answer.text
     assert all(s.state != "rejected" for s in answer.sentences if s.shown)
     assert any("older news articles" in p for p in chat.prompts)  # judged as older coverage, with dates

@@ -59,8 +59,8 @@ Did Does Do Was Were Are Has Have New""".split()),
                    "sources’ own closest sentences:",
         "quoted_original": "Quoted in the sources' own language: the local model does not translate into "
                            "English reliably enough.",
-        "older_answer": "Nothing published between {start} and {end} answers this; the latest coverage "
-                        "({latest}) says:",
+        "older_answer": "Nothing published between {start} and {end} answers this; older coverage (up to "
+                        "{latest}; each source's date is listed) says:",
         "undated": "undated",
         "example_question": "What do the articles say about \u201c{}\u201d?",
     },

@@ -62,8 +62,9 @@ pourquoi comment quand très aussi après avant entre tout tous selon encore mê
                    "voici les phrases des sources les plus proches :",
         "quoted_original": "Cité dans la langue des sources : le modèle local ne traduit pas vers le "
                            "français de façon assez fiable.",
-        "older_answer": "Rien de ce qui a été publié entre le {start} et le {end} n’y répond ; la "
-                        "couverture la plus récente ({latest}) dit :",
+        "older_answer": "Rien de ce qui a été publié entre le {start} et le {end} n’y répond ; des "
+                        "articles plus anciens (jusqu’au {latest} ; la date de chaque source est indiquée) "
+                        "disent :",
         "undated": "non datés",
         "example_question": "Que disent les articles sur « {} » ?",
     },

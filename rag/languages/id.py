@@ -54,8 +54,8 @@ berapa apakah para se tersebut bisa dapat lebih hanya masih saat namun tentang k
                    "yang paling dekat:",
         "quoted_original": "Dikutip dalam bahasa sumbernya: model lokal belum cukup andal menerjemahkan ke "
                            "bahasa Indonesia.",
-        "older_answer": "Tidak ada terbitan antara {start} dan {end} yang menjawabnya; liputan terbaru "
-                        "({latest}) menyebutkan:",
+        "older_answer": "Tidak ada terbitan antara {start} dan {end} yang menjawabnya; liputan yang lebih "
+                        "lama (hingga {latest}; tanggal tiap sumber tercantum) menyebutkan:",
         "undated": "tanpa tanggal",
         "example_question": "Apa isi berita tentang “{}”?",
     },
