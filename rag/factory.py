@@ -90,13 +90,8 @@ def build_answerer(settings: Settings, chat_model: BaseChatModel | None = None, 
                                  settings.extractive_passages, settings.min_answerable,
                                  settings.lead_sentence, settings.pick_sentences,
                                  translation_min=settings.translation_min,
-                                 translate_into=_languages(settings.translate_into)), model, verifier
+                                 translate_into=settings.translate_languages()), model, verifier
     return LLMAnswerer(settings.llm, model, model.describe(), settings.focus_sentences), model, verifier
-
-
-def _languages(codes: str) -> frozenset[str] | None:
-    """``NEWSRAG_TRANSLATE_INTO`` as a set of codes; None ("*") for every language."""
-    return None if codes.strip() == "*" else frozenset(c.strip() for c in codes.split(",") if c.strip())
 
 
 def extractive_answerer(settings: Settings) -> ExtractiveAnswerer:

@@ -22,6 +22,7 @@ or date its source lacks) the reader gets the source sentence itself.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
@@ -160,10 +161,10 @@ class RenderingAnswerer(Answerer):
             yield from self._lead(query, chosen, sentences, target)
 
     def preface(self, query: Query, hits: Sequence[Hit], sentences: PassageSentences) -> str:
-        if self._translates_into(query.language) or not languages.has_replies(query.language):
+        if self._translates_into(query.language):
             return ""
         closest = self._chosen(query, sentences, pick=False)
-        if any(hits[s.n - 1].language not in (None, query.language) for s in closest):
+        if any(_foreign(hits[s.n - 1], query.language) for s in closest):
             return languages.reply(query.language, "quoted_original")
         return ""
 
@@ -200,11 +201,11 @@ class RenderingAnswerer(Answerer):
     def _render(self, s: Sentence, hit: Hit, language: str, target: str,
                 sentences: PassageSentences) -> AnswerSentence:
         quoted = AnswerSentence(s.text, (s.n,), "quoted", 1.0, "the source's own words", s.text)
-        if not hit.language or hit.language == language or not languages.has_replies(language):
+        if not _foreign(hit, language):
             return quoted
         if not self._translates_into(language):
-            return AnswerSentence(s.text, (s.n,), "quoted", 1.0, f"the source's own words: not translated into "
-                                  f"{target} (NEWSRAG_TRANSLATE_INTO)", s.text)
+            return replace(quoted, reason=f"the source's own words: not translated into {target} "
+                                          "(NEWSRAG_TRANSLATE_INTO)")
         try:
             text = self._invoke(TRANSLATE_SYSTEM.format(language=target), TRANSLATE_PROMPT.format(sentence=s.text),
                                 TRANSLATION_TOKENS)
@@ -217,9 +218,14 @@ class RenderingAnswerer(Answerer):
         if not verdict.checked or verdict.score < self.translation_min:
             # The reader gets the source's own words rather than a translation that failed even the
             # lenient check (garbled, a number or date changed, a negation lost) or could not be checked.
-            return AnswerSentence(s.text, (s.n,), "quoted", 1.0,
-                                  f"translation not kept ({verdict.reason}); the source's own words", s.text)
-        source = languages.language_name(hit.language) or hit.language
+            return replace(quoted, reason=f"translation not kept ({verdict.reason}); the source's own words")
+        source = languages.language_name(str(hit.language)) or hit.language  # set: _foreign(hit) holds
         return AnswerSentence(text, (s.n,), "translated", verdict.score,
                               f"machine translation from {source} by the answering model, not checked word for "
                               f"word (judge {verdict.score:.2f}); the original is the cited sentence", s.text)
+
+
+def _foreign(hit: Hit, language: str) -> bool:
+    """Whether a sentence of ``hit`` is in another language than the reader's, one the answer can be
+    rendered in (a language without a module gets the source's own words)."""
+    return bool(hit.language) and hit.language != language and languages.has_replies(language)

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from functools import cache
 import re
 
+import numpy as np
+
 from rag import languages
 from rag.embedding import Embedder
 from rag.types import Hit
@@ -81,6 +83,13 @@ class PassageSentences:
         self.items = [(n, i, s) for n, hit in enumerate(hits, 1)
                       for i, s in enumerate(quotable_sentences(hit.text)[:max_per_passage])]
         self.vectors = embedder.embed_passages([s for _, _, s in self.items])
+        # The answerability judge, the preface and the answer all score against the same question.
+        self._queries: dict[str, np.ndarray] = {}
+
+    def _query(self, text: str) -> np.ndarray:
+        if text not in self._queries:
+            self._queries[text] = self.embedder.embed_query(text)
+        return self._queries[text]
 
     def scored(self, question: str) -> list[Sentence]:
         """Every sentence scored by closeness in meaning to the question (cosine of multilingual
@@ -92,7 +101,7 @@ class PassageSentences:
             return []
         q_words = {w.lower() for w in _WORDS.findall(question)}
         why = bool(_reason_question().search(question))
-        sims = self.vectors @ self.embedder.embed_query(question)
+        sims = self.vectors @ self._query(question)
         out = []
         for (n, i, text), sim in zip(self.items, sims):
             overlap = len(q_words & {w.lower() for w in _WORDS.findall(text)}) / (len(q_words) or 1)

@@ -160,6 +160,11 @@ class Settings(BaseSettings):
                              f"{', '.join(sorted(language_names()))})")
         return ",".join(codes)
 
+    def translate_languages(self) -> frozenset[str] | None:
+        """``translate_into`` as a set of codes; None for every language ("*")."""
+        codes = frozenset(self.translate_into.split(",")) - {""}
+        return None if "*" in codes else codes
+
     pick_sentences: int = Field(8, ge=0, le=9, description="Render style: the LLM names which of this many "
                                 "candidate sentences from the 5 best passages answers the question (next-token "
                                 "odds over their numbers), and that sentence is shown first (0: off; the closest "
