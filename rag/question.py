@@ -17,9 +17,8 @@ from langchain_core.language_models.chat_models import BaseChatModel
 
 from rag import languages
 from rag.conversation import rewrite_followup, Turn
+from rag.names import names_in
 from rag.types import Query, Window
-
-_NAME = re.compile(r"\b(?:[A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+)*|\d[\d,.]{2,})")
 
 
 @lru_cache(maxsize=1)
@@ -76,18 +75,6 @@ def relative_window(question: str, as_of: str | None) -> Window | None:
             start = today - timedelta(days=back)
             return Window(start.isoformat(), (start + timedelta(days=span - 1)).isoformat(), m.group(0))
     return None
-
-
-def names_in(question: str, limit: int = 3) -> list[str]:
-    """Proper names and numbers in the question, longest first: what must appear verbatim."""
-    not_names = languages.not_names()
-    found: list[str] = []
-    for m in _NAME.finditer(question):
-        words = [w for w in m.group(0).split() if w not in not_names]
-        name = " ".join(words).strip(".,'’")
-        if len(name) >= 3 and name not in found:
-            found.append(name)
-    return sorted(found, key=len, reverse=True)[:limit]
 
 
 def analyse(question: str, as_of: str | None = None, history: Sequence[Turn] = (),

@@ -24,6 +24,7 @@ import numpy as np
 
 from rag.embedding import Embedder
 from rag.lexical import LexicalIndex
+from rag.names import common_words
 from rag.store import ChunkStore
 from rag.types import Filters, Hit, Query, Window
 
@@ -120,14 +121,19 @@ class NameChannel(Channel):
         return bool(query.names) and not query.is_lookup
 
     def search(self, query: Query, vector: np.ndarray, where: dict[str, Any] | None) -> list[Hit]:
+        names: Sequence[str] = query.names
         if self.pool:
-            # Case-sensitive like Chroma's $contains, so both ways keep the same chunks.
             near = self.store.query(vector, self.pool, where)
-            found = [h for h in near if any(name in h.text for name in query.names)][:self.k]
+            common = common_words(query.searched, names, [h.text for h in near])
+            names = [name for name in names if name not in common]
+            if not names:
+                return []
+            # Case-sensitive like Chroma's $contains, so both ways keep the same chunks.
+            found = [h for h in near if any(name in h.text for name in names)][:self.k]
             if found:
                 return found
         # No name among the nearest: a rare name the embedder blurs, exactly what this channel is for.
-        return self.store.query(vector, self.k, where, contains=query.names)
+        return self.store.query(vector, self.k, where, contains=names)
 
 
 class LexicalChannel(Channel):

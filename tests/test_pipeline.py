@@ -10,8 +10,9 @@ from langchain_core.messages import AIMessage, BaseMessage
 
 from rag.factory import build_pipeline
 from rag.lexical import LexicalIndex
+from rag.names import names_in
 from rag.pipeline import Done, Pipeline, Retrieved, Token
-from rag.question import names_in, relative_window
+from rag.question import relative_window
 from rag.retrieval import LexicalChannel
 from rag.settings import Settings
 from rag.types import Filters
@@ -209,3 +210,4 @@ def test_the_period_a_question_was_read_as_is_shown_and_typed_dates_replace_it(i
     typed = Filters(date_from="2025-06-01", date_to="2025-06-07", as_of="2025-07-20")
     answer = p.ask("Which volcano erupted this week?", typed)
     assert not answer.abstained and answer.window is None and answer.citations[0].article_id == "t-volcano"
+

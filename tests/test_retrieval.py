@@ -1,4 +1,5 @@
-from rag.question import is_lookup, names_in, relative_window
+from rag.names import names_in
+from rag.question import is_lookup, relative_window
 from rag.retrieval import build_where, fuse, relevant, select
 from rag.settings import Settings
 from rag.types import Filters, Hit, Window
@@ -192,3 +193,44 @@ def test_the_name_channel_finds_names_in_the_nearest_chunks_and_else_searches_th
     far = NameChannel(store, k=5, pool=1).search(q, embedder.embed_query(q.searched), None)
     assert [h.article_id for h in far] == ["t-xss"]
     assert "Main Street" in calls[-1][1]  # the document filter ran
+
+
+def test_a_common_word_opening_a_question_is_not_taken_for_a_name() -> None:
+    from rag.names import common_words
+
+    passages = ["Dozens of people were hurt. Police said dozens more fled the fire.",
+                "Read more: officials met Hegseth on Monday, and Hegseth said the ship would be renamed."]
+    # "Dozens" opens the question and the passages write it in lower case: a word, not a name.
+    assert common_words("Dozens hurt as Hegseth visits?", ["Dozens", "Hegseth"], passages) == {"Dozens"}
+    # A name opening the question is capitalised inside the passages' sentences: kept.
+    assert common_words("Hegseth renames ship?", ["Hegseth"], passages) == set()
+    # A name the passages lack is kept for the document filter; a capitalised word inside the
+    # question is not second-guessed.
+    assert common_words("Labubu auction price?", ["Labubu"], passages) == set()
+    assert common_words("Why did the Dozens leave?", ["Dozens"], passages) == set()
+
+
+def test_the_name_channel_skips_a_capitalised_common_word_without_searching_the_whole_index(
+        index_settings: Settings) -> None:
+    from rag.embedding import embedder_for
+    from rag.question import analyse
+    from rag.retrieval import NameChannel
+    from rag.store import ChunkStore
+
+    embedder = embedder_for(index_settings)
+    store = ChunkStore(index_settings, embedder.name, embedder.dim)
+    calls: list[tuple[int, tuple[str, ...]]] = []
+    query_chroma = store.query
+
+    def counted(vector, k, where=None, contains=()):  # type: ignore[no-untyped-def]
+        calls.append((k, tuple(contains)))
+        return query_chroma(vector, k, where, contains)
+
+    store.query = counted  # type: ignore[method-assign]
+    q = analyse("Closed for the afternoon: which airport after the eruption?")
+    assert q.names == ("Closed",)  # the name finder alone takes it for a name
+    # The volcano story writes "closed" in lower case: no name is left, so the channel adds nothing
+    # and no document filter runs over the whole index.
+    assert NameChannel(store, k=5, pool=3).search(q, embedder.embed_query(q.searched), None) == []
+    assert calls == [(3, ())]
+
