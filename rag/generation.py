@@ -31,6 +31,11 @@ def abstain_message(language: str) -> str:
     return languages.reply(language, "abstain")
 
 
+def unmentioned_message(language: str, names: Sequence[str]) -> str:
+    """The reply when the question names something no passage found mentions (``rag.names.unmentioned``)."""
+    return languages.reply(language, "unmentioned").format(names=", ".join(f"\u201c{n}\u201d" for n in names))
+
+
 def out_of_window_message(language: str, start: str, end: str, phrase: str, listed: Sequence[Hit]) -> str:
     """The reply when nothing from the period the question names answers it; ``listed`` are the
     passages from other dates shown to the reader instead (none, or older ones)."""

@@ -1,15 +1,20 @@
 """Proper names in a question: which capitalised words are names, and whether passages mention them.
 
 Dense retrieval blurs names ("Labubu" lands near any auction story), so a question's names serve
-first: the exact-name channel (``rag.retrieval.NameChannel``) looks for them verbatim.
+twice: the exact-name channel (``rag.retrieval.NameChannel``) looks for them verbatim, and when no
+passage found mentions one of them, the archive has nothing on it and the pipeline says so instead of
+answering from passages about something else.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from difflib import SequenceMatcher
+from functools import cache
 import re
 
 from rag import languages
+from rag.types import Hit, Query
 
 _NAME = re.compile(r"\b(?:[A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+)*|\d[\d,.]{2,})")
 #: Where a sentence opens: a capitalised word there may be an ordinary word.
@@ -51,3 +56,52 @@ def common_words(text: str, names: Sequence[str], passages: Sequence[str]) -> se
         if lower > capital - opening:
             common.add(name)
     return common
+
+
+@cache
+def _calendar() -> re.Pattern[str]:
+    # Weekdays and months are dates, which the time window reads; passages write "June 2" for "Monday".
+    alts = [a for lang in languages.LANGUAGES.values() for a in (*lang.weekdays, *lang.months) if a]
+    return re.compile(rf"(?:{'|'.join(alts)})(?:['’]s)?", re.I)
+
+
+def _words(text: str) -> list[str]:
+    return [re.sub(r"'s$", "", w) for w in re.findall(r"[\w']+", languages.fold(text.replace("’", "'")).lower())]
+
+
+def _mentioned(word: str, vocabulary: set[str]) -> bool:
+    """Whether the passages' ``vocabulary`` holds ``word`` or a form of it: the stem of a demonym
+    ("Italian" → "Italy"), a transliteration ("Gaddafi" / "Qaddafi"), a plural."""
+    if word in vocabulary:
+        return True
+    stem = word[:max(4, len(word) - 3)]
+    return any(w.startswith(stem) or (abs(len(w) - len(word)) <= 2 and _close(word, w)) for w in vocabulary)
+
+
+def _close(a: str, b: str) -> bool:
+    m = SequenceMatcher(None, a, b)
+    return m.quick_ratio() >= 0.8 and m.ratio() >= 0.8
+
+
+def unmentioned(query: Query, hits: Sequence[Hit]) -> list[str]:
+    """The question's names that no passage of ``hits`` mentions (an empty list when all are, or when it
+    cannot be told).
+
+    Only what is surely a name is checked: not numbers, acronyms ("FDA" may be spelled out), weekdays
+    or months, nor a single word opening a sentence (maybe an ordinary word). A name counts as
+    mentioned when any of its words, or a close form of one, is in a passage. And only when every
+    passage is in the question's language: across languages names change form ("Pékin", "Beijing")."""
+    if query.is_lookup or not query.names or not hits:
+        return []
+    if any(h.language != query.language for h in hits):
+        return []
+    vocabulary = {w for h in hits for w in _words(f"{h.title} {h.text}")}
+    missing = []
+    for name in query.names:
+        if (re.fullmatch(r"[\d,.]+", name) or name.isupper() or _calendar().fullmatch(name)
+                or (" " not in name and _opens_sentence(name, query.searched))):
+            continue
+        words = [w for w in _words(name) if len(w) >= 3]
+        if words and not any(_mentioned(w, vocabulary) for w in words):
+            missing.append(name)
+    return missing

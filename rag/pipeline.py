@@ -21,7 +21,8 @@ from rag import languages
 from rag.citations import cite, normalise_markers, resolve
 from rag.conversation import Turn
 from rag.embedding import Embedder
-from rag.generation import abstain_message, Answerer, is_not_covered, out_of_window_message
+from rag.generation import abstain_message, Answerer, is_not_covered, out_of_window_message, unmentioned_message
+from rag.names import unmentioned
 from rag.question import analyse
 from rag.retrieval import Found, Retriever
 from rag.sentences import PassageSentences
@@ -189,6 +190,10 @@ class Pipeline:
             decline = out_of_window_message(query.language, w.start, w.end, w.phrase, hits)
         elif not hits:
             decline = abstain_message(query.language)
+        elif self.settings.decline_unmentioned and (missing := unmentioned(query, hits)):
+            # The archive has nothing on a name the question asks about: passages about another event
+            # would only be misread as the answer (a Labubu question answered with another auction's prices).
+            decline = unmentioned_message(query.language, missing)
         if decline is not None:
             yield Token(decline)
             timings.update(generation=0.0, total=time.perf_counter() - t0)

@@ -89,6 +89,11 @@ class Settings(BaseSettings):
                            "holds a name; 0 always searches the whole index.")
     max_names: int = Field(3, ge=0, le=10, description="Most proper names of a question the exact-name channel "
                            "looks for (longest first; 0 turns the channel off).")
+    decline_unmentioned: bool = Field(True, description="Decline when a name in the question appears in none "
+                                      "of the passages found (all in the question's language; numbers, "
+                                      "acronyms, weekdays and months aside): the archive has nothing on it, "
+                                      "and passages about something else would read as the answer. Turn off "
+                                      "for an archive that spells names in ways no close match bridges.")
     recency_weight: float = Field(0.5, ge=0.0, le=5.0, description="For questions asking for the latest "
                                   "coverage (\"recently\", \"latest\", \"actuellement\", \"terbaru\"): weight of "
                                   "the candidates ranked newest first, fused with the relevance ranking (0: off).")

@@ -211,3 +211,15 @@ def test_the_period_a_question_was_read_as_is_shown_and_typed_dates_replace_it(i
     answer = p.ask("Which volcano erupted this week?", typed)
     assert not answer.abstained and answer.window is None and answer.citations[0].article_id == "t-volcano"
 
+
+def test_a_question_naming_what_no_passage_mentions_is_declined_and_says_what(index_settings: Settings) -> None:
+    p = pipeline(index_settings, "Etna erupted [1].")
+    english = Filters(languages=("en",))
+    answer = p.ask("Did the Zorblax ash cloud close Catania airport?", english)
+    assert answer.abstained and "“Zorblax”" in answer.text and p.answerer.model().prompts == []
+    assert [h.article_id for h in answer.hits][:1] == ["t-volcano"]  # the closest passage is still listed
+    fr = p.ask("Le nuage de cendres du Zorblax a-t-il fermé l'aéroport de Catane ?", english)
+    assert not fr.abstained  # English passages for a French question: names change form, no check
+    assert not p.ask("Did the ash cloud close Catania airport?", english).abstained
+    off = pipeline(index_settings, "Etna erupted [1].", decline_unmentioned=False)
+    assert not off.ask("Did the Zorblax ash cloud close Catania airport?", english).abstained

@@ -234,3 +234,24 @@ def test_the_name_channel_skips_a_capitalised_common_word_without_searching_the_
     assert NameChannel(store, k=5, pool=3).search(q, embedder.embed_query(q.searched), None) == []
     assert calls == [(3, ())]
 
+
+def test_names_no_passage_mentions_are_found_and_close_forms_count_as_mentions() -> None:
+    from rag.names import unmentioned
+    from rag.question import analyse
+
+    def passage(text: str, language: str = "en") -> Hit:
+        return Hit("c#0", "c", text, 0.85, "An auction in Beijing", language=language)
+
+    other_auction = [passage("A rare photo portrait sold in Beijing for $25,200 on Friday, the FDA said.")]
+    assert unmentioned(analyse("A rare Labubu figurine sold at an auction in Beijing for how much?"),
+                       other_auction) == ["Labubu"]
+    assert unmentioned(analyse("How much did the Labubu figurine fetch in Beijing?"),
+                       [passage("The Labubu figurine fetched $150,000 in Beijing.")]) == []
+    # A demonym, a transliteration, a possessive: forms of a name the passage does mention.
+    etna = [passage("Italy's Mount Etna erupted, and Qaddafi's son watched from Catania's airport.")]
+    assert unmentioned(analyse("Which Italian volcano did Gaddafi’s son see from Catania?"), etna) == []
+    # Numbers, acronyms, weekdays and a capitalised word opening the question are not checked.
+    assert unmentioned(analyse("Dozens saw the NASA probe on Tuesday carrying 242 people?"), etna) == []
+    # Passages in another language than the question: names change form, so nothing is claimed missing.
+    assert unmentioned(analyse("A rare Labubu figurine sold in Beijing for how much?"),
+                       [passage("Une photo rare vendue à Pékin.", "fr")]) == []
