@@ -14,6 +14,7 @@ from functools import cache
 import re
 
 from rag import languages
+from rag.chunking import count_tokens
 from rag.types import Hit, Query
 
 _NAME = re.compile(r"\b(?:[A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+)*|\d[\d,.]{2,})")
@@ -87,9 +88,10 @@ def unmentioned(query: Query, hits: Sequence[Hit]) -> list[str]:
     """The question's names that no passage of ``hits`` mentions (an empty list when all are, or when it
     cannot be told).
 
-    Only what is surely a name is checked: not numbers, acronyms ("FDA" may be spelled out), weekdays
-    or months, nor a single word opening a sentence (maybe an ordinary word). A name counts as
-    mentioned when any of its words, or a close form of one, is in a passage. And only when every
+    Only what is surely a rare name is checked: not numbers, acronyms ("FDA" may be spelled out),
+    weekdays or months, a single word opening a sentence (maybe an ordinary word), nor names made only
+    of words the tokenizer knows whole ("Italian volcano": a passage on Etna need not say "Italian").
+    A name counts as mentioned when one of its rare words, or a close form of it, is in a passage. And only when every
     passage is in the question's language: across languages names change form ("Pékin", "Beijing")."""
     if query.is_lookup or not query.names or not hits:
         return []
@@ -101,7 +103,14 @@ def unmentioned(query: Query, hits: Sequence[Hit]) -> list[str]:
         if (re.fullmatch(r"[\d,.]+", name) or name.isupper() or _calendar().fullmatch(name)
                 or (" " not in name and _opens_sentence(name, query.searched))):
             continue
-        words = [w for w in _words(name) if len(w) >= 3]
-        if words and not any(_mentioned(w, vocabulary) for w in words):
+        rare = [w for w in name.split() if len(w) >= 3 and _rare(w) and not _calendar().fullmatch(w)]
+        if rare and not any(_mentioned(w, vocabulary) for r in rare for w in _words(r)):
             missing.append(name)
     return missing
+
+
+def _rare(word: str) -> bool:
+    # A word the cl100k vocabulary holds whole is a common word or a famous name ("Italian", "Monday",
+    # "Gaza"): a passage may paraphrase it ("Italy's", "Sicily") or leave it implicit. One it splits
+    # into pieces ("Labubu", "Hegseth") is rare, and only its own close forms can stand for it.
+    return count_tokens(" " + re.sub(r"['’]s$", "", word.strip(".,'’"))) >= 2

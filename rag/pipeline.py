@@ -23,7 +23,7 @@ from rag.conversation import Turn
 from rag.embedding import Embedder
 from rag.generation import abstain_message, Answerer, is_not_covered, out_of_window_message, unmentioned_message
 from rag.names import unmentioned
-from rag.question import analyse
+from rag.question import analyse, is_lookup
 from rag.retrieval import Found, Retriever
 from rag.sentences import PassageSentences
 from rag.settings import Settings
@@ -81,8 +81,8 @@ class AnsweringPipeline(Protocol):
         them; its head is what ``stream`` would retrieve."""
         ...
 
-    def context(self, ranking: Sequence[Hit]) -> list[Hit]:
-        """The passages of ``ranking`` the answerer would be given."""
+    def context(self, ranking: Sequence[Hit], question: str = "") -> list[Hit]:
+        """The passages of ``ranking`` the answerer would be given for ``question``."""
         ...
 
     def reads(self, hit: Hit) -> str:
@@ -145,8 +145,10 @@ class Pipeline:
         top_k = min(50, depth * self.settings.per_article)
         return self.retriever.find(self.analyse(question, filters), filters, top_k=top_k).hits
 
-    def context(self, ranking: Sequence[Hit]) -> list[Hit]:
-        return self.retriever.gate(ranking[:self.settings.top_k])
+    def context(self, ranking: Sequence[Hit], question: str = "") -> list[Hit]:
+        # As in ``stream``: a pasted sentence's passages are not gated (its closest sentence decides).
+        head = list(ranking[:self.settings.top_k])
+        return head if question and is_lookup(question) else self.retriever.gate(head)
 
     def reads(self, hit: Hit) -> str:
         return f"{hit.title}\n{hit.text}"
@@ -162,7 +164,9 @@ class Pipeline:
         query = self.analyse(question, filters, history)
         tr = time.perf_counter()
         found = self.retriever.find(query, filters)
-        hits = self.retriever.gate(found.hits)
+        # A pasted sentence is judged by its closest sentence below, not by whole passages: its source
+        # passage, translated, often scores under the gate while its matching sentence stands out.
+        hits = list(found.hits) if query.is_lookup else self.retriever.gate(found.hits)
         t1 = time.perf_counter()
         yield Retrieved(tuple(hits), t1 - tr, query.rewritten, found.window)
         timings = {"retrieval": t1 - tr, **({"rewrite": tr - t0} if history else {})}
@@ -202,6 +206,14 @@ class Pipeline:
             return
 
         sentences = sentences or PassageSentences(hits, self.embedder, self.settings.passage_sentences)
+        if query.is_lookup:
+            closest = sentences.support(query.searched)
+            if closest is None or closest.score < self.settings.lookup_min_similarity:
+                text = languages.reply(query.language, "lookup_unmatched")
+                yield Token(text)
+                timings.update(generation=time.perf_counter() - t1, total=time.perf_counter() - t0)
+                yield Done(replace(base, text=text, abstained=True, timings=timings))
+                return
         if judged is None:
             judged = answerer.answerable(query, hits, sentences)
             if judged is not None:

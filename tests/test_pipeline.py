@@ -223,3 +223,15 @@ def test_a_question_naming_what_no_passage_mentions_is_declined_and_says_what(in
     assert not p.ask("Did the ash cloud close Catania airport?", english).abstained
     off = pipeline(index_settings, "Etna erupted [1].", decline_unmentioned=False)
     assert not off.ask("Did the Zorblax ash cloud close Catania airport?", english).abstained
+
+
+def test_a_pasted_sentence_is_found_by_its_closest_sentence_or_declined(index_settings: Settings) -> None:
+    p = pipeline(index_settings, "should not be used")
+    # The French budget story, pasted in English: its sentence matches though whole passages may not.
+    found = p.ask("Parliament adopted the state budget for 2025 on Thursday after months of debate.")
+    assert not found.abstained and [c.article_id for c in found.citations][:1] == ["t-budget"], found.text
+    assert "Le Parlement a adopté jeudi le budget" in found.text
+    absent = p.ask("The central bank raised interest rates by half a point to fight inflation in the euro area.")
+    assert absent.abstained and "No sentence of the archive matches this one" in absent.text
+    assert absent.hits  # the closest passages are still listed
+    assert p.answerer.model().prompts == []  # lookups never reach the LLM

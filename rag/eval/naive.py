@@ -201,7 +201,7 @@ class NaivePipeline:
         """The ``depth * CHUNKS_PER_ARTICLE`` most similar chunks (``filters`` ignored: no date filter)."""
         return self.search(question, depth * CHUNKS_PER_ARTICLE)
 
-    def context(self, ranking: Sequence[Hit]) -> list[Hit]:
+    def context(self, ranking: Sequence[Hit], question: str = "") -> list[Hit]:
         """The top ``top_k`` chunks: no relevance gate."""
         return list(ranking[:self.settings.top_k])
 

@@ -311,7 +311,7 @@ def run_question(p: AnsweringPipeline, q: Question, retrieval_only: bool, judge:
     ranking, seconds = _ranking(p, q)
     if retrieval_only:
         timings = {"retrieval": round(seconds, 4), "total": round(seconds, 4)}
-        return _scored(p, q, ranking, p.context(ranking), None, timings)
+        return _scored(p, q, ranking, p.context(ranking, q.question), None, timings)
     raw, answer = _answer(p, q)
     timings = {k: round(v, 4) for k, v in answer.timings.items()}
     return _with_answer(_scored(p, q, ranking, answer.hits, answer, timings), p, raw, answer, judge, llm)

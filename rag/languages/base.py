@@ -20,7 +20,8 @@ DATE_SPANS: dict[str, tuple[int, int]] = {
 #: The replies every language may define (``{placeholders}`` are filled by the caller); a missing one
 #: falls back to English.
 REPLY_KEYS = ("abstain", "out_of_window", "older_listed", "older_when", "undated", "example_question", "quoting",
-              "older_answer", "quoted_original", "unmentioned")
+              "older_answer", "quoted_original", "unmentioned",
+              "lookup_unmatched")
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,8 @@ Did Does Do Was Were Are Has Have New""".split()),
         "older_answer": "Nothing published between {start} and {end} answers this; older coverage (up to "
                         "{latest}; each source's date is listed) says:",
         "undated": "undated",
+        "lookup_unmatched": "No sentence of the archive matches this one closely enough to be its source; the "
+                            "closest passages are listed as sources.",
         "unmentioned": "No passage found mentions {names}: the archive does not seem to cover it. The closest "
                        "passages are listed as sources.",
         "example_question": "What do the articles say about \u201c{}\u201d?",

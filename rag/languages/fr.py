@@ -66,6 +66,8 @@ pourquoi comment quand très aussi après avant entre tout tous selon encore mê
                         "articles plus anciens (jusqu’au {latest} ; la date de chaque source est indiquée) "
                         "disent :",
         "undated": "non datés",
+        "lookup_unmatched": "Aucune phrase des archives ne correspond d'assez près à celle-ci pour en être la "
+                            "source ; les passages les plus proches sont listés comme sources.",
         "unmentioned": "Aucun des passages trouvés ne mentionne {names} : les archives ne semblent pas couvrir "
                        "ce sujet. Les passages les plus proches sont listés comme sources.",
         "example_question": "Que disent les articles sur « {} » ?",

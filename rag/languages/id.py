@@ -57,6 +57,8 @@ berapa apakah para se tersebut bisa dapat lebih hanya masih saat namun tentang k
         "older_answer": "Tidak ada terbitan antara {start} dan {end} yang menjawabnya; liputan yang lebih "
                         "lama (hingga {latest}; tanggal tiap sumber tercantum) menyebutkan:",
         "undated": "tanpa tanggal",
+        "lookup_unmatched": "Tidak ada kalimat di arsip yang cukup mirip untuk menjadi sumber kalimat ini; "
+                            "bagian terdekat tercantum sebagai sumber.",
         "unmentioned": "Tidak ada bagian yang ditemukan yang menyebut {names}: arsip tampaknya tidak memuat hal "
                        "ini. Bagian terdekat tercantum sebagai sumber.",
         "example_question": "Apa isi berita tentang “{}”?",
