@@ -12,7 +12,7 @@ import threading
 from langchain_core.language_models.chat_models import BaseChatModel
 
 from rag.embedding import Embedder, embedder_for
-from rag.generation import Answerer, ExtractiveAnswerer, LLMAnswerer
+from rag.generation import Answerer, ExtractiveAnswerer, LLMAnswerer, LookupAnswerer
 from rag.lexical import LexicalIndex
 from rag.pipeline import Pipeline
 from rag.rendering import RenderingAnswerer
@@ -110,5 +110,6 @@ def build_pipeline(settings: Settings, chat_model: BaseChatModel | None = None, 
     answerer, model, verifier = build_answerer(settings, chat_model, verifier)
     return Pipeline(settings, embedder=embedder, store=store,
                     retriever=build_retriever(settings, store, embedder, reranker),
-                    answerer=answerer, lookup_answerer=extractive_answerer(settings),
+                    answerer=answerer, quoter=extractive_answerer(settings),
+                    lookup_answerer=LookupAnswerer(settings.lookup_min_similarity, settings.extractive_sentences),
                     rewriter=model, verifier=verifier if settings.verify_answers else None)

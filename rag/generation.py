@@ -178,6 +178,30 @@ class ExtractiveAnswerer(Answerer):
             yield AnswerSentence(s.text, (s.n,), "quoted", 1.0, "the source's own words", s.text)
 
 
+class LookupAnswerer(ExtractiveAnswerer):
+    """For a pasted sentence: the passage sentences that match it (plain cosine ≥ ``min_similarity``),
+    best match first, each cited: where it comes from, in each language the archive holds it in.
+
+    Not the question-scored extractive pick: its bonus for shared words favours sentences in the
+    pasted sentence's own language, and a loosely related English sentence came before the matching
+    Indonesian one."""
+
+    def __init__(self, min_similarity: float, max_sentences: int = 3) -> None:
+        super().__init__(max_sentences)
+        self.min_similarity = min_similarity
+
+    def stream(self, query: Query, hits: Sequence[Hit], sentences: PassageSentences) -> Iterator[Piece]:
+        seen: set[str] = set()
+        for s in sentences.closest(query.searched, 4 * self.max_sentences):
+            key = " ".join(s.text.lower().split())
+            if s.score < self.min_similarity or len(seen) == self.max_sentences:
+                break
+            if key not in seen:
+                seen.add(key)
+                yield AnswerSentence(s.text, (s.n,), "quoted", 1.0, f"matches the pasted sentence ({s.score:.2f})",
+                                     s.text)
+
+
 class LLMAnswerer(Answerer):
     """A chat model answering from the passages, each cut to its sentences closest to the question."""
 

@@ -97,8 +97,9 @@ class AnsweringPipeline(Protocol):
 class Pipeline:
     """Retrieval and answering over one index, from parts passed in.
 
-    ``answerer`` writes answers; ``lookup_answerer`` replies to a pasted statement (the reader wants
-    the sentences that match it, not a synthesis); ``rewriter`` returns the chat model that rewrites
+    ``answerer`` writes answers; ``quoter`` quotes the sources when nothing written survives the
+    checks; ``lookup_answerer`` replies to a pasted statement (the reader wants the sentences that
+    match it, not a synthesis); ``rewriter`` returns the chat model that rewrites
     follow-ups (None: deterministic rewriting); ``verifier``, when given, must accept each citation the
     repair adds.
     """
@@ -107,7 +108,7 @@ class Pipeline:
     cites = True
 
     def __init__(self, settings: Settings, *, embedder: Embedder, store: ChunkStore, retriever: Retriever,
-                 answerer: Answerer, lookup_answerer: Answerer,
+                 answerer: Answerer, quoter: Answerer, lookup_answerer: Answerer,
                  rewriter: Callable[[], BaseChatModel] | None = None,
                  verifier: Verifier | None = None) -> None:
         self.settings = settings
@@ -115,6 +116,7 @@ class Pipeline:
         self.store = store
         self.retriever = retriever
         self.answerer = answerer
+        self.quoter = quoter
         self.lookup_answerer = lookup_answerer
         self.rewriter = rewriter
         self.verifier = verifier
@@ -314,7 +316,7 @@ class Pipeline:
         quoted_fallback = False
         if not any(r.shown for r in records):
             # Nothing the model wrote could be shown: quote the sources instead, and say so.
-            quotes = [s for s in self.lookup_answerer.stream(query, hits, sentences)
+            quotes = [s for s in self.quoter.stream(query, hits, sentences)
                       if isinstance(s, AnswerSentence)]
             records = records + tuple(quotes)
             text = languages.reply(language, "quoting") + " " + " ".join(cite(q.text, q.citations) for q in quotes)
