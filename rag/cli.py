@@ -69,13 +69,9 @@ def _ask(args: argparse.Namespace) -> int:
     if answer.text.strip() != streamed.strip():
         # The stream is the raw model output; citations were checked and completed afterwards.
         print(f"With citations checked:\n{answer.text}\n")
-    translated = [s for s in answer.sentences if s.shown and s.state == "translated"]
-    if translated:
-        # The reader must know which sentences are the model's renderings rather than the sources' words.
-        print("Machine-translated by the answering model (not checked word for word); the originals:")
-        for s in translated:
-            print(f"  [{', '.join(map(str, s.citations))}] {s.evidence}")
-        print()
+    if any(s.shown and s.translation for s in answer.sentences):
+        # The reader must know which words are the model's renderings rather than the sources'.
+        print("(≈ …): machine translation by the answering model, not checked word for word.\n")
     if answer.citations:
         print("Sources:")
         for c in answer.citations:

@@ -94,6 +94,13 @@ class AnsweringPipeline(Protocol):
         ...
 
 
+def shown_text(sentence: AnswerSentence) -> str:
+    """A sentence as the answer text shows it: cited, and followed by its translation, marked ≈, when
+    it is a source's sentence in another language than the reader's."""
+    text = cite(sentence.text, sentence.citations)
+    return f"{text} (≈ {sentence.translation})" if sentence.translation else text
+
+
 class Pipeline:
     """Retrieval and answering over one index, from parts passed in.
 
@@ -244,7 +251,7 @@ class Pipeline:
                 checked.append(piece)
                 if not piece.shown:
                     continue
-                piece = cite(piece.text, piece.citations) + " "
+                piece = shown_text(piece) + " "
             else:
                 free = True
             if first_token is None:
@@ -301,7 +308,7 @@ class Pipeline:
             # Every sentence was checked by the answerer itself (render, extractive): keep its records
             # rather than re-split the text, which may cut a quoted sentence at an inner full stop.
             records = tuple(checked)
-            text = " ".join(cite(r.text, r.citations) for r in records if r.shown)
+            text = " ".join(shown_text(r) for r in records if r.shown)
         elif self.verifier is None:
             def support(claim: str) -> tuple[int, float] | None:
                 best = sentences.support(claim)

@@ -12,11 +12,12 @@ model chooses, but every word shown is still a source's. After
 them comes at most one short sentence answering the question, written from them and shown only when
 the verifier finds it stated.
 
-Translations are shown as what they are: ``translated``, a machine rendering of the cited sentence,
-never ``verified``. On 41 dev sentences the bundled model's translations were faithful 19 times, and
-the YES/NO judge could not tell which (docs/faithful-answers.md), so a translation it accepts is not
-vouched for. The judge still removes the gross failures: below ``translation_min`` (or with a number
-or date its source lacks) the reader gets the source sentence itself.
+A source sentence in another language is shown as it is, quoted and cited, with the model's
+translation beside it as a gloss (``AnswerSentence.translation``, marked ≈), never in its place: on
+41 dev sentences the bundled model's translations were faithful 19 times, and the YES/NO judge could
+not tell which (docs/faithful-answers.md), so what is shown as the source's claim must be the
+source's words. The judge still removes the gross failures: below ``translation_min`` (or with a
+number or date its source lacks) the sentence is shown without a gloss.
 """
 
 from __future__ import annotations
@@ -218,11 +219,11 @@ class RenderingAnswerer(Answerer):
         if not verdict.checked or verdict.score < self.translation_min:
             # The reader gets the source's own words rather than a translation that failed even the
             # lenient check (garbled, a number or date changed, a negation lost) or could not be checked.
-            return replace(quoted, reason=f"translation not kept ({verdict.reason}); the source's own words")
+            return replace(quoted, reason=f"the source's own words; translation not shown ({verdict.reason})")
         source = languages.language_name(str(hit.language)) or hit.language  # set: _foreign(hit) holds
-        return AnswerSentence(text, (s.n,), "translated", verdict.score,
-                              f"machine translation from {source} by the answering model, not checked word for "
-                              f"word (judge {verdict.score:.2f}); the original is the cited sentence", s.text)
+        return replace(quoted, translation=text,
+                       reason=f"the source's own words, in {source}; beside them a machine translation by the "
+                              f"answering model, not checked word for word (judge {verdict.score:.2f})")
 
 
 def _foreign(hit: Hit, language: str) -> bool:

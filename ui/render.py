@@ -37,7 +37,7 @@ details.turn-sources {margin-top:10px;color:#57606a}
 .notice {color:#9a6700}
 .answer-text .sent sup.mark {font-size:0.7em;margin-left:1px;color:#1a7f37}
 .answer-text .s-unverified sup.mark {color:#9a6700;font-weight:700}
-.answer-text .s-translated sup.mark {color:#0550ae;font-weight:700}
+.answer-text .gloss {color:#0550ae;font-style:italic}
 .answer-text .s-rejected {background:#ffebe9}
 .answer-text .s-rejected sup.mark {color:#cf222e;font-weight:700}
 details.dropped {font-size:0.85em;color:#57606a;margin-top:6px}
@@ -174,7 +174,6 @@ def streaming_html(turn: int, text: str, n_hits: int, rewritten: str | None = No
 STATE_MARKS = {
     "quoted": ("", "quoted from the source"),
     "verified": ("✓", "checked against the source"),
-    "translated": ("≈", "machine translation, not checked word for word"),
     "unchecked": ("", "not checked (no verifier)"),
     "unverified": ("?", "could not be checked"),
     "rejected": ("✗", "not found in the sources"),
@@ -184,12 +183,15 @@ STATE_MARKS = {
 def _sentence_html(turn: int, sentence: AnswerSentence, n_hits: int) -> str:
     mark, label = STATE_MARKS.get(sentence.state, ("?", sentence.state))
     tip = esc(f"{label}: {sentence.reason}" if sentence.reason else label)
-    if sentence.state == "translated":
-        tip += esc(f". Original: {sentence.evidence}")
     marks = "".join(f"[{n}]" for n in sentence.citations)
     text = link_citations(f"{sentence.text} {marks}".strip(), turn, n_hits)
     flag = f'<sup class="mark">{esc(mark)}</sup>' if mark else ""
-    return f'<span class="sent s-{esc(sentence.state)}" title="{tip}">{text}{flag}</span>'
+    gloss = ""
+    if sentence.translation:
+        # Beside the source's words, never instead of them: the model's translations are often wrong.
+        gloss = (f' <span class="gloss" title="machine translation by the answering model, not checked word for '
+                 f'word">(≈ {esc(sentence.translation)})</span>')
+    return f'<span class="sent s-{esc(sentence.state)}" title="{tip}">{text}{flag}{gloss}</span>'
 
 
 def sentences_html(turn: int, answer: Answer) -> str:
