@@ -100,12 +100,20 @@ def focus_passages(hits: Sequence[Hit], scored: Sequence[Sentence], keep: int = 
     return out
 
 
+def is_question_sentence(text: str) -> bool:
+    """Whether a passage sentence asks rather than states ("What type of plane crashed in India?", a
+    subheading): it never answers, and its words match the question's all too well."""
+    return text.rstrip(" \"'”’»)]").endswith(("?", "？"))
+
+
 def select_sentences(scored: Sequence[Sentence], max_sentences: int = 3, from_passages: int = 3) -> list[Sentence]:
     """The sentences closest to the question among the first ``from_passages`` passages, in reading
-    order (passage, then position); a sentence syndicated verbatim into two passages counts once."""
+    order (passage, then position); a sentence syndicated verbatim into two passages counts once, and
+    one that asks a question is never chosen."""
     best: list[Sentence] = []
     seen: set[str] = set()
-    for s in sorted((s for s in scored if s.n <= from_passages), key=lambda s: -s.score):
+    for s in sorted((s for s in scored if s.n <= from_passages and not is_question_sentence(s.text)),
+                    key=lambda s: -s.score):
         key = " ".join(s.text.lower().split())
         if key not in seen:
             seen.add(key)

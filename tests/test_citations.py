@@ -40,3 +40,16 @@ def test_semantic_support_adds_a_cross_lingual_marker() -> None:
 
 def test_answer_sentences_keep_their_markers() -> None:
     assert split_answer_sentences("One. [1] Two [2]. Three?") == ["One. [1]", "Two [2].", "Three?"]
+
+
+def test_a_sentence_that_asks_is_never_chosen_as_an_answer() -> None:
+    from rag.generation import select_sentences
+    from rag.sentences import Sentence
+
+    scored = [Sentence(1, 0, "What type of plane crashed in India?", 0.95),
+              Sentence(1, 1, "Could a prize be ‘Blowin’ in the Wind,’ too?", 0.93),
+              Sentence(1, 2, "Air India flight 171 was bound for London.", 0.90),
+              Sentence(2, 0, "“Why now?” she asked, as the crash site was cleared.", 0.85)]
+    # The subheading and the rhetorical question match the question's words best; neither answers.
+    assert [s.text for s in select_sentences(scored, 2)] == [
+        "Air India flight 171 was bound for London.", "“Why now?” she asked, as the crash site was cleared."]
