@@ -143,9 +143,12 @@ class Settings(BaseSettings):
                                 "question from the shown source sentences, shown only when the verifier accepts "
                                 "it. Off by default: with the bundled model, 2 of the 5 leads the verifier "
                                 "accepted on the dev questions were wrong (docs/faithful-answers.md).")
-    min_answerable: float = Field(0.5, ge=0.0, le=1.0, description="The LLM's P(YES) that the chosen source "
+    min_answerable: float = Field(0.6, ge=0.0, le=1.0, description="The LLM's P(YES) that the chosen source "
                                   "sentences answer the question, below which it declines instead of answering "
-                                  "(render style; README, Evaluation, for how it was chosen).")
+                                  "(render style). 0.6: YES must be clearly likelier than NO (1.5 to 1); on dev "
+                                  "the judge's coin flips (0.50-0.52) were all wrong answers, the lowest right "
+                                  "one scored 0.66, and each half of the questions chose it for the other "
+                                  "(docs/faithful-answers.md).")
     translation_min: float = Field(0.5, ge=0.0, le=1.0, description="Render style: the verifier's P(YES) "
                                    "below which a source sentence is shown without its translation. A kept "
                                    "translation is shown beside the source sentence, marked ≈, never instead of "
