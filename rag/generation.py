@@ -106,6 +106,11 @@ def is_question_sentence(text: str) -> bool:
     return text.rstrip(" \"'”’»)]").endswith(("?", "？"))
 
 
+def _same_text(text: str) -> str:
+    # A sentence syndicated verbatim into two passages is one sentence.
+    return " ".join(text.lower().split())
+
+
 def select_sentences(scored: Sequence[Sentence], max_sentences: int = 3, from_passages: int = 3) -> list[Sentence]:
     """The sentences closest to the question among the first ``from_passages`` passages, in reading
     order (passage, then position); a sentence syndicated verbatim into two passages counts once, and
@@ -114,7 +119,7 @@ def select_sentences(scored: Sequence[Sentence], max_sentences: int = 3, from_pa
     seen: set[str] = set()
     for s in sorted((s for s in scored if s.n <= from_passages and not is_question_sentence(s.text)),
                     key=lambda s: -s.score):
-        key = " ".join(s.text.lower().split())
+        key = _same_text(s.text)
         if key not in seen:
             seen.add(key)
             best.append(s)
@@ -201,10 +206,9 @@ class LookupAnswerer(ExtractiveAnswerer):
     def stream(self, query: Query, hits: Sequence[Hit], sentences: PassageSentences) -> Iterator[Piece]:
         seen: set[str] = set()
         for s in sentences.closest(query.searched, 4 * self.max_sentences):
-            key = " ".join(s.text.lower().split())
             if s.score < self.min_similarity or len(seen) == self.max_sentences:
                 break
-            if key not in seen:
+            if (key := _same_text(s.text)) not in seen:
                 seen.add(key)
                 yield AnswerSentence(s.text, (s.n,), "quoted", 1.0, f"matches the pasted sentence ({s.score:.2f})",
                                      s.text)

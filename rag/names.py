@@ -91,8 +91,9 @@ def unmentioned(query: Query, hits: Sequence[Hit]) -> list[str]:
     Only what is surely a rare name is checked: not numbers, acronyms ("FDA" may be spelled out),
     weekdays or months, a single word opening a sentence (maybe an ordinary word), nor names made only
     of words the tokenizer knows whole ("Italian volcano": a passage on Etna need not say "Italian").
-    A name counts as mentioned when one of its rare words, or a close form of it, is in a passage. And only when every
-    passage is in the question's language: across languages names change form ("Pékin", "Beijing")."""
+    A name counts as mentioned when one of its rare words, or a close form of it, is in a passage.
+    And only when every passage is in the question's language: across languages names change form
+    ("Pékin", "Beijing")."""
     if query.is_lookup or not query.names or not hits:
         return []
     if any(h.language != query.language for h in hits):
@@ -100,8 +101,8 @@ def unmentioned(query: Query, hits: Sequence[Hit]) -> list[str]:
     vocabulary = {w for h in hits for w in _words(f"{h.title} {h.text}")}
     missing = []
     for name in query.names:
-        if (re.fullmatch(r"[\d,.]+", name) or name.isupper() or _calendar().fullmatch(name)
-                or (" " not in name and _opens_sentence(name, query.searched))):
+        opening = " " not in name and _opens_sentence(name, query.searched)
+        if re.fullmatch(r"[\d,.]+", name) or name.isupper() or opening:
             continue
         rare = [w for w in name.split() if len(w) >= 3 and _rare(w) and not _calendar().fullmatch(w)]
         if rare and not any(_mentioned(w, vocabulary) for r in rare for w in _words(r)):

@@ -155,9 +155,12 @@ class Pipeline:
         return self.retriever.find(self.analyse(question, filters), filters, top_k=top_k).hits
 
     def context(self, ranking: Sequence[Hit], question: str = "") -> list[Hit]:
-        # As in ``stream``: a pasted sentence's passages are not gated (its closest sentence decides).
-        head = list(ranking[:self.settings.top_k])
-        return head if question and is_lookup(question) else self.retriever.gate(head)
+        return self._passages(ranking[:self.settings.top_k], bool(question) and is_lookup(question))
+
+    def _passages(self, hits: Sequence[Hit], lookup: bool) -> list[Hit]:
+        # A pasted sentence is judged by its closest sentence (``stream``), not by whole passages: its
+        # source passage, translated, often scores under the gate while its matching sentence stands out.
+        return list(hits) if lookup else self.retriever.gate(hits)
 
     def reads(self, hit: Hit) -> str:
         return f"{hit.title}\n{hit.text}"
@@ -173,9 +176,7 @@ class Pipeline:
         query = self.analyse(question, filters, history)
         tr = time.perf_counter()
         found = self.retriever.find(query, filters)
-        # A pasted sentence is judged by its closest sentence below, not by whole passages: its source
-        # passage, translated, often scores under the gate while its matching sentence stands out.
-        hits = list(found.hits) if query.is_lookup else self.retriever.gate(found.hits)
+        hits = self._passages(found.hits, query.is_lookup)
         t1 = time.perf_counter()
         yield Retrieved(tuple(hits), t1 - tr, query.rewritten, found.window)
         timings = {"retrieval": t1 - tr, **({"rewrite": tr - t0} if history else {})}

@@ -83,7 +83,7 @@ class PassageSentences:
         self.items = [(n, i, s) for n, hit in enumerate(hits, 1)
                       for i, s in enumerate(quotable_sentences(hit.text)[:max_per_passage])]
         self.vectors = embedder.embed_passages([s for _, _, s in self.items])
-        # The answerability judge, the preface and the answer all score against the same question.
+        # The answerability judge, the preface, the answer and a lookup's match all embed the same text.
         self._queries: dict[str, np.ndarray] = {}
 
     def _query(self, text: str) -> np.ndarray:
@@ -119,7 +119,7 @@ class PassageSentences:
         with ``among``, only sentences of those passages (numbers from 1)."""
         if not self.items:
             return []
-        sims = self.vectors @ self.embedder.embed_query(claim)
+        sims = self.vectors @ self._query(claim)
         order = sorted(range(len(self.items)), key=lambda j: -float(sims[j]))
         out = []
         for j in order:

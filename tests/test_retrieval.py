@@ -1,3 +1,5 @@
+from typing import Any
+
 from rag.names import names_in
 from rag.question import is_lookup, relative_window
 from rag.retrieval import build_where, fuse, relevant, select
@@ -163,15 +165,14 @@ def test_latest_questions_rank_newer_reports_higher_and_others_do_not() -> None:
     assert [h.article_id for h in off.find(latest).hits] == [f"r{i}" for i in range(10)]
 
 
-def test_the_name_channel_finds_names_in_the_nearest_chunks_and_else_searches_the_whole_index(
-        index_settings: Settings) -> None:
+def counting_store(settings: Settings) -> tuple[Any, Any, list[tuple[int, tuple[str, ...]]]]:
+    """The session index's embedder and store, the store recording each Chroma query as (k, names
+    given to the document filter)."""
     from rag.embedding import embedder_for
-    from rag.question import analyse
-    from rag.retrieval import NameChannel
     from rag.store import ChunkStore
 
-    embedder = embedder_for(index_settings)
-    store = ChunkStore(index_settings, embedder.name, embedder.dim)
+    embedder = embedder_for(settings)
+    store = ChunkStore(settings, embedder.name, embedder.dim)
     calls: list[tuple[int, tuple[str, ...]]] = []
     query_chroma = store.query
 
@@ -180,6 +181,15 @@ def test_the_name_channel_finds_names_in_the_nearest_chunks_and_else_searches_th
         return query_chroma(vector, k, where, contains)
 
     store.query = counted  # type: ignore[method-assign]
+    return embedder, store, calls
+
+
+def test_the_name_channel_finds_names_in_the_nearest_chunks_and_else_searches_the_whole_index(
+        index_settings: Settings) -> None:
+    from rag.question import analyse
+    from rag.retrieval import NameChannel
+
+    embedder, store, calls = counting_store(index_settings)
     # "Catania" is in the volcano story, which is among the nearest chunks of a volcano question.
     q = analyse("Which airport did Etna's ash close, Catania?")
     vector = embedder.embed_query(q.searched)
@@ -212,21 +222,10 @@ def test_a_common_word_opening_a_question_is_not_taken_for_a_name() -> None:
 
 def test_the_name_channel_skips_a_capitalised_common_word_without_searching_the_whole_index(
         index_settings: Settings) -> None:
-    from rag.embedding import embedder_for
     from rag.question import analyse
     from rag.retrieval import NameChannel
-    from rag.store import ChunkStore
 
-    embedder = embedder_for(index_settings)
-    store = ChunkStore(index_settings, embedder.name, embedder.dim)
-    calls: list[tuple[int, tuple[str, ...]]] = []
-    query_chroma = store.query
-
-    def counted(vector, k, where=None, contains=()):  # type: ignore[no-untyped-def]
-        calls.append((k, tuple(contains)))
-        return query_chroma(vector, k, where, contains)
-
-    store.query = counted  # type: ignore[method-assign]
+    embedder, store, calls = counting_store(index_settings)
     q = analyse("Closed for the afternoon: which airport after the eruption?")
     assert q.names == ("Closed",)  # the name finder alone takes it for a name
     # The volcano story writes "closed" in lower case: no name is left, so the channel adds nothing
