@@ -70,11 +70,20 @@ def relative_window(question: str, as_of: str | None) -> Window | None:
         return None
     today = date.fromisoformat(as_of[:10])
     for pattern, back, span in languages.relative_date_patterns():
-        m = pattern.search(question)
+        m = next((m for m in pattern.finditer(question) if not _in_title(question, m)), None)
         if m:
             start = today - timedelta(days=back)
             return Window(start.isoformat(), (start + timedelta(days=span - 1)).isoformat(), m.group(0))
     return None
+
+
+def _in_title(text: str, match: re.Match[str]) -> bool:
+    """Whether a date phrase of several words is written as part of a title, every word capitalised
+    inside the sentence ("Oxford's Word of the Year", "Kata Tahun Ini", "This Week in Tech"): a name,
+    not a period. At the start of the text capitals prove nothing."""
+    words = match.group(0).split()
+    return (len(words) > 1 and bool(text[:match.start()].strip(" \"'«“¿¡"))
+            and all(w[:1].isupper() for w in words))
 
 
 def analyse(question: str, as_of: str | None = None, history: Sequence[Turn] = (),

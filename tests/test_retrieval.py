@@ -75,6 +75,14 @@ def test_a_named_weekday_in_a_question_means_the_last_seven_days() -> None:
     assert _dates("What did The Sunday Times report about Brexit?") is None  # a name, not a day
 
 
+def test_a_date_phrase_written_as_a_title_is_a_name_not_a_period() -> None:
+    assert _dates("Apa Kata Tahun Ini versi Kamus Oxford?") is None  # "Word of the Year"
+    assert _dates("What did This Week in Tech say about Apple?") is None
+    assert _dates("Apa kata tahun ini versi Kamus Oxford?") is not None  # lower case: a period
+    assert _dates("This Week, who won the final?") is not None  # capitals opening the question prove nothing
+    assert _dates("Which Word of the Year did Oxford pick this year?") is not None  # the title skipped, not the period
+
+
 def test_time_words_in_a_statement_are_the_articles_not_the_askers() -> None:
     assert _dates("The defendant is expected to appear before Belfast Magistrates' Court on Monday.") is None
     assert _dates("Police said this week that the road would reopen.") is None
