@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 import re
 
 from langchain_core.language_models.chat_models import BaseChatModel
@@ -22,8 +23,19 @@ from rag.sentences import PassageSentences, Sentence
 from rag.types import AnswerSentence, Hit, passage_label, Query
 from rag.verification import Verdict
 
-#: What an answerer yields: answer text, or a sentence it checked itself.
-Piece = str | AnswerSentence
+
+@dataclass(frozen=True)
+class Gloss:
+    """What an answerer learned about the sentence it yielded just before, once that sentence is
+    already on screen: its translation for the reader (empty when none is shown) and the reason that
+    replaces the sentence's. Lets a quoted sentence stream at once and its translation follow."""
+
+    translation: str
+    reason: str
+
+
+#: What an answerer yields: answer text, a sentence it checked itself, or a gloss of that sentence.
+Piece = str | AnswerSentence | Gloss
 
 
 def abstain_message(language: str) -> str:

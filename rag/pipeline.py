@@ -21,7 +21,7 @@ from rag import languages
 from rag.citations import cite, normalise_markers, resolve
 from rag.conversation import Turn
 from rag.embedding import Embedder
-from rag.generation import abstain_message, Answerer, is_not_covered, out_of_window_message, unmentioned_message
+from rag.generation import abstain_message, Answerer, Gloss, is_not_covered, out_of_window_message, unmentioned_message
 from rag.names import unmentioned
 from rag.question import analyse, is_lookup
 from rag.retrieval import Found, Retriever
@@ -248,7 +248,16 @@ class Pipeline:
         free = False  # whether any text came as free prose rather than checked sentences
         first_token = None
         for piece in answerer.stream(query, hits, sentences):
-            if isinstance(piece, AnswerSentence):
+            if isinstance(piece, Gloss):
+                if not checked:
+                    continue
+                glossed = checked[-1]
+                checked[-1] = replace(glossed, translation=piece.translation, reason=piece.reason)
+                if not (glossed.shown and piece.translation):
+                    continue
+                # Follows its sentence's own token, so the streamed text is the final one.
+                piece = f"(≈ {piece.translation}) "
+            elif isinstance(piece, AnswerSentence):
                 checked.append(piece)
                 if not piece.shown:
                     continue

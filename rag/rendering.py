@@ -23,14 +23,13 @@ number or date its source lacks) the sentence is shown without a gloss.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import replace
 
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 
 from rag import languages
 from rag.citations import normalise_markers, split_answer_sentences
-from rag.generation import Answerer, Piece, select_sentences
+from rag.generation import Answerer, Gloss, Piece, select_sentences
 from rag.prompts import (
     ANSWERABLE_PROMPT,
     ANSWERABLE_SYSTEM,
@@ -157,7 +156,11 @@ class RenderingAnswerer(Answerer):
         # The source sentences first (a verbatim one shows at once: checking never delays the first
         # token), then the lead, which is only shown once the verifier has accepted it.
         for s in chosen:
-            yield self._render(s, hits[s.n - 1], query.language, target, sentences)
+            quoted = AnswerSentence(s.text, (s.n,), "quoted", 1.0, "the source's own words", s.text)
+            yield quoted
+            gloss = self._gloss(s, hits[s.n - 1], query.language, target)
+            if gloss is not None:
+                yield gloss
         if self.lead:
             yield from self._lead(query, chosen, sentences, target)
 
@@ -199,31 +202,29 @@ class RenderingAnswerer(Answerer):
                              verdict.score, verdict.reason, " ".join(e.text for e in evidence),
                              shown=state == "verified")
 
-    def _render(self, s: Sentence, hit: Hit, language: str, target: str,
-                sentences: PassageSentences) -> AnswerSentence:
-        quoted = AnswerSentence(s.text, (s.n,), "quoted", 1.0, "the source's own words", s.text)
+    def _gloss(self, s: Sentence, hit: Hit, language: str, target: str) -> Gloss | None:
+        """The translation shown beside ``s`` (with the reason the sentence then carries), or None when
+        ``s`` is already in the reader's language."""
         if not _foreign(hit, language):
-            return quoted
+            return None
         if not self._translates_into(language):
-            return replace(quoted, reason=f"the source's own words: not translated into {target} "
-                                          "(NEWSRAG_TRANSLATE_INTO)")
+            return Gloss("", f"the source's own words: not translated into {target} (NEWSRAG_TRANSLATE_INTO)")
         try:
             text = self._invoke(TRANSLATE_SYSTEM.format(language=target), TRANSLATE_PROMPT.format(sentence=s.text),
                                 TRANSLATION_TOKENS)
         except Exception:  # noqa: BLE001 (the source sentence is still a faithful answer)
-            return quoted
+            return None
         text = normalise_markers(" ".join(text.split()), 0).strip()
         if not text:
-            return quoted
+            return None
         verdict = safe_verify(self.verifier, text, [s.text], language)
         if not verdict.checked or verdict.score < self.translation_min:
-            # The reader gets the source's own words rather than a translation that failed even the
+            # The reader keeps the source's own words rather than a translation that failed even the
             # lenient check (garbled, a number or date changed, a negation lost) or could not be checked.
-            return replace(quoted, reason=f"the source's own words; translation not shown ({verdict.reason})")
+            return Gloss("", f"the source's own words; translation not shown ({verdict.reason})")
         source = languages.language_name(str(hit.language)) or hit.language  # set: _foreign(hit) holds
-        return replace(quoted, translation=text,
-                       reason=f"the source's own words, in {source}; beside them a machine translation by the "
-                              f"answering model, not checked word for word (judge {verdict.score:.2f})")
+        return Gloss(text, f"the source's own words, in {source}; beside them a machine translation by the "
+                           f"answering model, not checked word for word (judge {verdict.score:.2f})")
 
 
 def _foreign(hit: Hit, language: str) -> bool:

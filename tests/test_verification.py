@@ -20,6 +20,7 @@ from rag.eval.claims import Claim, load_claims, score_claims
 from rag.eval.metrics import score_question
 from rag.eval.records import Observation, Question
 from rag.factory import build_pipeline
+from rag.pipeline import Token
 from rag.settings import Settings
 from rag.types import Answer, AnswerSentence
 from rag.verification import check_answer, safe_verify, Verdict, Verifier
@@ -126,6 +127,16 @@ def test_rendering_answer_quotes_translates_and_leads_only_when_verified(index_s
         "Pourquoi l'Iran a-t-il attaqué Israël ?")
     assert [s.state for s in fr.sentences[:-1]] == ["quoted"] * (len(fr.sentences) - 1)
     assert any("Damas" in s.text for s in fr.sentences)
+
+
+def test_a_quoted_sentence_streams_before_its_translation(index_settings: Settings) -> None:
+    tokens = [e.text for e in rendering(index_settings, ScriptedChat(prompts=[])).stream(QUESTION)
+              if isinstance(e, Token)]
+    answer = rendering(index_settings, ScriptedChat(prompts=[])).ask(QUESTION)
+    first = next(s for s in answer.sentences if s.shown)
+    # The source's words come at once, cited; the gloss, which waits for the model, is its own token.
+    assert first.translation and tokens[:2] == [cite(first.text, first.citations) + " ", f"(≈ {first.translation}) "]
+    assert "".join(tokens).strip() == answer.text
 
 
 def test_sources_are_quoted_with_a_note_for_languages_the_model_does_not_translate_into(
