@@ -182,8 +182,9 @@ class Answerer(ABC):
     @abstractmethod
     def stream(self, query: Query, hits: Sequence[Hit], sentences: PassageSentences) -> Iterator[Piece]:
         """Pieces of the answer as they are written: text, or whole sentences the answerer has already
-        checked (``AnswerSentence``; one not ``shown`` is recorded but not displayed). ``sentences``
-        are the passages' sentences, embedded once per answer and shared with the verification."""
+        checked (``AnswerSentence``; one not ``shown`` is recorded but not displayed), each possibly
+        followed by its ``Gloss`` once that is ready. ``sentences`` are the passages' sentences,
+        embedded once per answer and shared with the verification."""
 
 
 class ExtractiveAnswerer(Answerer):
