@@ -20,7 +20,8 @@ import pytest
 from rag.embedding import get_embedder
 from rag.eval import metrics as em
 from rag.eval.records import CitationCounts, CitationRef, Question, QuestionResult
-from rag.eval.run import EvalConfig, evaluate, load_questions, main, stratified_subset
+from rag.eval.report import _by_type_lines
+from rag.eval.run import _by_language, EvalConfig, evaluate, load_questions, main, stratified_subset
 from rag.ingest import load_articles
 from rag.settings import Settings
 
@@ -264,6 +265,23 @@ def test_per_question_scores_follow_the_registry_and_answers_only_when_answered(
     answered = em.score_question(Observation(q, ("g",), ("g",), ("Etna",), Answer("Which volcano?", "Etna did.")))
     assert list(answered)[-2:] == ["correct", "truthfulness"] and answered["correct"] is True
     assert answered["truthfulness"] == 1.0
+
+
+def test_questions_in_several_languages_are_also_scored_per_language() -> None:
+    def result(hit: float) -> QuestionResult:
+        return QuestionResult("quiz", True, ("a",), ("a#0",), ("a#0",), {"hit@1": hit}, {"total": 1.0})
+
+    questions = [Question("q1", "Which volcano erupted?", gold_ids=("a",)),  # no language field: detected
+                 Question("q1-fr", "Quel volcan est entré en éruption ?", gold_ids=("a",), language="fr"),
+                 Question("q2", "Who won the final?", gold_ids=("a",), language="en")]
+    results = {"project": [result(1.0), result(0.0), result(0.0)], "naive": [result(0.0)] * 3}
+    section = _by_language(questions, results)
+    assert list(section) == ["en", "fr"]
+    assert section["en"]["hit@1"] == {"project": 0.5, "naive": 0.0} and section["en"]["questions"]["project"] == 2
+    assert section["fr"]["hit@1"] == {"project": 0.0, "naive": 0.0}
+    assert _by_language(questions[::2], {k: rs[::2] for k, rs in results.items()}) == {}  # one language: no section
+    md = "\n".join(_by_type_lines(section, ["project", "naive"], "By question language"))
+    assert "## By question language" in md and "| metric | en | fr |" in md and "| hit@1 | 0.500 / 0.000 |" in md
 
 
 def test_question_results_serialise_to_the_report_layout_and_back() -> None:

@@ -66,11 +66,13 @@ def _overall_lines(summary: dict[str, Any], kinds: list[str]) -> list[str]:
     return lines
 
 
-def _by_type_lines(by_type: dict[str, Any], kinds: list[str]) -> list[str]:
+def _by_type_lines(by_type: dict[str, Any], kinds: list[str], title: str = "By question type") -> list[str]:
     """The per-type table: one row per measured metric (index metrics are whole-archive), one column
-    per question type, the pipelines' values in each cell."""
+    per question type (or language, for ``by_language``), the pipelines' values in each cell."""
+    if not by_type:
+        return []
     types = list(by_type)
-    lines = ["", "## By question type", "", "Cells: " + " / ".join(kinds) + ".", "",
+    lines = ["", f"## {title}", "", "Cells: " + " / ".join(kinds) + ".", "",
              "| metric | " + " | ".join(types) + " |", "|---" * (len(types) + 1) + "|"]
     for m in em.METRICS:
         cells = [by_type[t].get(m.name, {}) for t in types]
@@ -97,10 +99,12 @@ def _definition_lines(meta: dict[str, Any]) -> list[str]:
 
 
 def render_markdown(report: dict[str, Any]) -> str:
-    """``report.md``: the run, the overall table, per-type tables and the metric definitions."""
+    """``report.md``: the run, the overall table, per-type (and, for questions in several languages,
+    per-language) tables and the metric definitions."""
     meta = report["meta"]
     kinds = meta["pipelines"]
     lines = (_run_lines(meta) + _overall_lines(report["summary"], kinds) + _by_type_lines(report["by_type"], kinds)
+             + _by_type_lines(report.get("by_language") or {}, kinds, "By question language")
              + _definition_lines(meta) + [f"![{png}]({png})" for png in ("metrics_by_type.png", "latency.png")])
     return "\n".join(lines) + "\n"
 

@@ -33,6 +33,7 @@ from rag.eval import metrics as em
 from rag.eval.records import CitationRef, Observation, Question, QuestionResult
 from rag.eval.report import format_deltas, write_report
 from rag.pipeline import AnsweringPipeline, Done, Token
+from rag.question import question_language
 from rag.settings import Settings
 from rag.types import Answer, Filters, Hit
 
@@ -352,6 +353,23 @@ def _summaries(results: dict[str, list[QuestionResult]], index: dict[str, dict[s
     return summary, types
 
 
+def _by_language(questions: Sequence[Question], results: dict[str, list[QuestionResult]]
+                 ) -> dict[str, dict[str, dict[str, Any]]]:
+    """The report's ``by_language`` section, laid out like ``by_type``: every metric per question
+    language (the record's ``language``, else the detected one), or empty when all questions share one
+    language. The same questions asked in several languages show what each language costs."""
+    labels = [q.language or question_language(q.question) for q in questions]
+    if len(set(labels)) < 2:
+        return {}
+    section: dict[str, dict[str, dict[str, Any]]] = {}
+    for language in dict.fromkeys(labels):
+        for kind, records in results.items():
+            subset = [r for r, label in zip(records, labels, strict=True) if label == language]
+            for metric, value in em.summarize(subset).items():
+                section.setdefault(language, {}).setdefault(metric, {})[kind] = value
+    return section
+
+
 def _subset_note(chosen: int, everything: int) -> str:
     if chosen < everything:
         return (f"{chosen} of {everything} questions, stratified by type (round-robin over types, "
@@ -430,7 +448,8 @@ def evaluate(config: EvalConfig, settings: Settings, chat_model: BaseChatModel |
     summary, types = _summaries(results, index)
     meta = _meta(_Run(config, settings, llm, len(questions), _subset_note(len(questions), len(everything)), index,
                       llm_load, started, load_start))
-    return {"meta": meta, "summary": summary, "by_type": types, "questions": _question_records(questions, results)}
+    return {"meta": meta, "summary": summary, "by_type": types, "by_language": _by_language(questions, results),
+            "questions": _question_records(questions, results)}
 
 
 def _load_average() -> float | None:
