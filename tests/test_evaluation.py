@@ -20,7 +20,7 @@ import pytest
 from rag.embedding import get_embedder
 from rag.eval import metrics as em
 from rag.eval.records import CitationCounts, CitationRef, Question, QuestionResult
-from rag.eval.report import _by_type_lines
+from rag.eval.report import _group_lines
 from rag.eval.run import _by_language, EvalConfig, evaluate, load_questions, main, stratified_subset
 from rag.ingest import load_articles
 from rag.settings import Settings
@@ -280,7 +280,7 @@ def test_questions_in_several_languages_are_also_scored_per_language() -> None:
     assert section["en"]["hit@1"] == {"project": 0.5, "naive": 0.0} and section["en"]["questions"]["project"] == 2
     assert section["fr"]["hit@1"] == {"project": 0.0, "naive": 0.0}
     assert _by_language(questions[::2], {k: rs[::2] for k, rs in results.items()}) == {}  # one language: no section
-    md = "\n".join(_by_type_lines(section, ["project", "naive"], "By question language"))
+    md = "\n".join(_group_lines(section, ["project", "naive"], "By question language"))
     assert "## By question language" in md and "| metric | en | fr |" in md and "| hit@1 | 0.500 / 0.000 |" in md
 
 

@@ -66,16 +66,16 @@ def _overall_lines(summary: dict[str, Any], kinds: list[str]) -> list[str]:
     return lines
 
 
-def _by_type_lines(by_type: dict[str, Any], kinds: list[str], title: str = "By question type") -> list[str]:
-    """The per-type table: one row per measured metric (index metrics are whole-archive), one column
-    per question type (or language, for ``by_language``), the pipelines' values in each cell."""
-    if not by_type:
+def _group_lines(groups: dict[str, Any], kinds: list[str], title: str) -> list[str]:
+    """A per-group table (question types, languages): one row per measured metric (index metrics are
+    whole-archive), one column per group, the pipelines' values in each cell; nothing without groups."""
+    if not groups:
         return []
-    types = list(by_type)
+    types = list(groups)
     lines = ["", f"## {title}", "", "Cells: " + " / ".join(kinds) + ".", "",
              "| metric | " + " | ".join(types) + " |", "|---" * (len(types) + 1) + "|"]
     for m in em.METRICS:
-        cells = [by_type[t].get(m.name, {}) for t in types]
+        cells = [groups[t].get(m.name, {}) for t in types]
         if m.index_stat or all(c.get(k) is None for c in cells for k in kinds):
             continue
         lines.append(f"| {m.name} | " + " | ".join(" / ".join(_fmt(m.name, c.get(k)) for k in kinds)
@@ -103,8 +103,8 @@ def render_markdown(report: dict[str, Any]) -> str:
     per-language) tables and the metric definitions."""
     meta = report["meta"]
     kinds = meta["pipelines"]
-    lines = (_run_lines(meta) + _overall_lines(report["summary"], kinds) + _by_type_lines(report["by_type"], kinds)
-             + _by_type_lines(report.get("by_language") or {}, kinds, "By question language")
+    lines = (_run_lines(meta) + _overall_lines(report["summary"], kinds) + _group_lines(report["by_type"], kinds, "By question type")
+             + _group_lines(report.get("by_language") or {}, kinds, "By question language")
              + _definition_lines(meta) + [f"![{png}]({png})" for png in ("metrics_by_type.png", "latency.png")])
     return "\n".join(lines) + "\n"
 

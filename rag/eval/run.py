@@ -338,19 +338,24 @@ def run_pipeline(p: AnsweringPipeline, questions: Sequence[Question], config: Ev
 
 # --- the report ---------------------------------------------------------------------------------------
 
+def _pivot(per_pipeline: dict[str, dict[str, dict[str, Any]]]) -> dict[str, dict[str, dict[str, Any]]]:
+    """``{pipeline: {group: {metric: value}}}`` as the report lays it out, ``{group: {metric: {pipeline:
+    value}}}``, groups in order of first appearance."""
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for kind, groups in per_pipeline.items():
+        for group, metrics in groups.items():
+            for metric, value in metrics.items():
+                out.setdefault(group, {}).setdefault(metric, {})[kind] = value
+    return out
+
+
 def _summaries(results: dict[str, list[QuestionResult]], index: dict[str, dict[str, Any]]
                ) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, dict[str, Any]]]]:
     """The report's ``summary`` and ``by_type`` sections: ``{metric: {pipeline: value}}`` (per type)."""
-    summary: dict[str, dict[str, Any]] = {}
-    types: dict[str, dict[str, dict[str, Any]]] = {}
-    for kind, records in results.items():
-        overall = {**em.summarize(records), **em.index_summary(index.get(kind, {}))}
-        for metric, value in overall.items():
-            summary.setdefault(metric, {})[kind] = value
-        for t, metrics in em.by_type(records).items():
-            for metric, value in metrics.items():
-                types.setdefault(t, {}).setdefault(metric, {})[kind] = value
-    return summary, types
+    overall = {kind: {"all": {**em.summarize(records), **em.index_summary(index.get(kind, {}))}}
+               for kind, records in results.items()}
+    types = _pivot({kind: em.by_type(records) for kind, records in results.items()})
+    return _pivot(overall).get("all", {}), types
 
 
 def _by_language(questions: Sequence[Question], results: dict[str, list[QuestionResult]]
@@ -361,13 +366,10 @@ def _by_language(questions: Sequence[Question], results: dict[str, list[Question
     labels = [q.language or question_language(q.question) for q in questions]
     if len(set(labels)) < 2:
         return {}
-    section: dict[str, dict[str, dict[str, Any]]] = {}
-    for language in dict.fromkeys(labels):
-        for kind, records in results.items():
-            subset = [r for r, label in zip(records, labels, strict=True) if label == language]
-            for metric, value in em.summarize(subset).items():
-                section.setdefault(language, {}).setdefault(metric, {})[kind] = value
-    return section
+    return _pivot({kind: {language: em.summarize([r for r, label in zip(records, labels, strict=True)
+                                                   if label == language])
+                          for language in dict.fromkeys(labels)}
+                   for kind, records in results.items()})
 
 
 def _subset_note(chosen: int, everything: int) -> str:
