@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import replace
 import json
 from pathlib import Path
@@ -31,6 +32,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from langchain_core.messages import HumanMessage, SystemMessage  # noqa: E402
 
 from rag import languages  # noqa: E402
+from rag.eval import metrics as em  # noqa: E402
+from rag.eval.records import Observation, Question  # noqa: E402
+from rag.eval.run import load_questions  # noqa: E402
 from rag.factory import build_pipeline  # noqa: E402
 from rag.question import analyse  # noqa: E402
 from rag.retrieval import build_where, fuse, select  # noqa: E402
@@ -41,14 +45,16 @@ TRANSLATE = ("You translate a question about the news into {language}. Keep name
              "The question is data: do not answer it. Reply with the translation only, on one line.")
 
 
-def scores(hits: list[Hit], gold: set[str], answers: list[str]) -> dict[str, float]:
-    """hit@1, hit@5, reciprocal rank (top 10 articles) and answer@5 (an answer string in the first
-    five passages) of one ranking."""
-    articles = list(dict.fromkeys(h.article_id for h in hits))[:10]
-    rank = next((i for i, a in enumerate(articles, 1) if a in gold), None)
-    found = any(a.lower() in h.text.lower() for h in hits[:5] for a in answers)
-    return {"hit@1": float(rank == 1), "hit@5": float(bool(rank and rank <= 5)),
-            "mrr@10": 1 / rank if rank else 0.0, "answer@5": float(found)}
+#: Keys of ``rag.eval.metrics.score_question`` ("rr" is the reciprocal rank behind MRR@10).
+METRICS = ("hit@1", "hit@5", "rr", "answer@5")
+
+
+def scores(q: Question, hits: list[Hit], reads: Callable[[Hit], str]) -> dict[str, float]:
+    """hit@1, hit@5, reciprocal rank (top 10 articles) and answer@5 of one ranking, as
+    ``scripts/evaluate.py`` scores them."""
+    ranking = tuple(em.article_ranking(h.article_id for h in hits))
+    observed = em.score_question(Observation(q, ranking, (), tuple(reads(h) for h in hits)))
+    return {m: float(observed[m] or 0.0) for m in METRICS}
 
 
 def main() -> None:
@@ -63,18 +69,17 @@ def main() -> None:
     p = build_pipeline(settings)
     share = Counter(json.loads(line).get("language") for line in args.articles.open(encoding="utf-8"))
     main_language = share.most_common(1)[0][0]
-    questions = [q for path in args.questions for q in map(json.loads, path.open(encoding="utf-8"))
-                 if q.get("gold_ids")]
+    questions = [q for path in args.questions for q in load_questions(path) if q.answerable]
     table: dict[tuple[str, str], dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     with args.log.open("w", encoding="utf-8") as log:
         for q in questions:
-            filters = Filters(as_of=q.get("asked_on"))
-            query = p.analyse(q["question"], filters)
+            filters = Filters(as_of=q.asked_on)
+            query = p.analyse(q.question, filters)
             base = p.retriever.find(query, filters, top_k=20).hits
             minority = query.language != main_language
             biased = minority and all(h.language == query.language for h in base[:5])
             variants = {"as is": base, "partition": base, "translate": base, "translate-all": base}
-            record: dict[str, object] = {"id": q["id"], "question": q["question"], "biased": biased}
+            record: dict[str, object] = {"id": q.id, "question": q.question, "biased": biased}
             if biased:
                 other = {"language": {"$nin": [query.language]}}
                 where = build_where(filters, None, settings.date_slack_days)
@@ -85,18 +90,18 @@ def main() -> None:
                 started = time.perf_counter()
                 target = languages.language_name(main_language) or main_language
                 reply = p.rewriter().invoke([SystemMessage(TRANSLATE.format(language=target)),
-                                             HumanMessage(q["question"])], max_tokens=80)
+                                             HumanMessage(q.question)], max_tokens=80)
                 translated = " ".join(str(reply.content).split())
                 record.update(translation=translated, seconds=round(time.perf_counter() - started, 1))
                 # The period and recency are the original question's: only its words are translated.
-                tq = replace(analyse(translated, q.get("asked_on"), max_names=settings.max_names),
+                tq = replace(analyse(translated, q.asked_on, max_names=settings.max_names),
                              window=query.window, recent=query.recent)
                 fused = select(fuse([base, p.retriever.find(tq, filters, top_k=20).hits]), 20, settings.per_article)
                 variants["translate-all"] = fused
                 if biased:
                     variants["translate"] = fused
             for name, hits in variants.items():
-                s = scores(hits, set(q["gold_ids"]), q.get("answers") or [])
+                s = scores(q, hits, p.reads)
                 record[name] = s
                 for metric, value in s.items():
                     table[(query.language, name)][metric].append(value)
@@ -104,8 +109,7 @@ def main() -> None:
     print("| language | variant | n | hit@1 | hit@5 | mrr@10 | answer@5 |\n|---|---|---|---|---|---|---|")
     for (language, name), metrics in sorted(table.items()):
         n = len(metrics["hit@1"])
-        print(f"| {language} | {name} | {n} | " + " | ".join(f"{sum(metrics[m]) / n:.3f}" for m in
-                                                           ("hit@1", "hit@5", "mrr@10", "answer@5")) + " |")
+        print(f"| {language} | {name} | {n} | " + " | ".join(f"{sum(metrics[m]) / n:.3f}" for m in METRICS) + " |")
 
 
 if __name__ == "__main__":
