@@ -137,12 +137,19 @@ class NameChannel(Channel):
 
 
 class LexicalChannel(Channel):
-    """BM25 over the chunks' words (``rag.lexical``); hits keep their dense cosine as similarity."""
+    """BM25 over the chunks' words (``rag.lexical``); hits keep their dense cosine as similarity.
+
+    Like the name channel, only for questions and keywords: the English words of a statement
+    translated from another language pull in the English articles that share them (README, Evaluation).
+    """
 
     name = "bm25"
 
     def __init__(self, store: ChunkStore, index: LexicalIndex, k: int, weight: float) -> None:
         self.store, self.index, self.k, self.weight = store, index, k, weight
+
+    def applies(self, query: Query) -> bool:
+        return not query.is_lookup
 
     def search(self, query: Query, vector: np.ndarray, where: dict[str, Any] | None) -> list[Hit]:
         return self.store.hits_for(self.index.search(query.searched, self.k, where), vector)

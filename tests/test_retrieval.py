@@ -1,5 +1,7 @@
 from typing import Any
 
+import pytest
+
 from rag.names import names_in
 from rag.question import is_lookup, relative_window
 from rag.retrieval import build_where, fuse, relevant, select
@@ -124,11 +126,14 @@ def test_lexical_filter_follows_chroma_where_semantics() -> None:
     assert matches({"anything": 1}, None)
 
 
-def test_the_name_channel_serves_questions_and_keywords_not_pasted_statements() -> None:
+@pytest.mark.parametrize("channel_name", ["names", "bm25"])
+def test_word_channels_serve_questions_and_keywords_not_pasted_statements(channel_name: str) -> None:
     from rag.question import analyse
-    from rag.retrieval import NameChannel
+    from rag.retrieval import LexicalChannel, NameChannel
 
-    channel = NameChannel(store=None, k=10)  # type: ignore[arg-type]  # applies() reads only the query
+    # applies() reads only the query
+    channel = (NameChannel(store=None, k=10) if channel_name == "names"  # type: ignore[arg-type]
+               else LexicalChannel(store=None, index=None, k=10, weight=0.5))  # type: ignore[arg-type]
     assert channel.applies(analyse("Which Italian volcano, Etna or Stromboli, erupted on Monday?"))
     assert channel.applies(analyse("Etna Stromboli eruption"))
     statement = analyse("Mount Etna in Sicily erupted on Monday, sending a column of ash several kilometres high.")
