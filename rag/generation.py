@@ -50,11 +50,12 @@ def unmentioned_message(language: str, names: Sequence[str]) -> str:
 
 def out_of_window_message(language: str, start: str, end: str, phrase: str, listed: Sequence[Hit]) -> str:
     """The reply when nothing from the period the question names answers it; ``listed`` are the
-    passages from other dates shown to the reader instead (none, or older ones)."""
+    passages from other dates shown to the reader instead (none, or older ones unless the period is a
+    named past one such as "in October")."""
     lang = language if languages.has_replies(language) else "en"
     latest = max((h.published[:10] for h in listed if h.published), default=None)
-    when = (languages.reply(lang, "older_when").format(latest=latest) if latest
-            else languages.reply(lang, "undated"))
+    key = "other_when" if latest and latest > end else "older_when"
+    when = languages.reply(lang, key).format(latest=latest) if latest else languages.reply(lang, "undated")
     older = languages.reply(lang, "older_listed").format(when=when, phrase=phrase) if listed else ""
     return languages.reply(lang, "out_of_window").format(start=start, end=end, older=older).strip()
 

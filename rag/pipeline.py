@@ -304,7 +304,8 @@ class Pipeline:
         # Over every passage the answerer may quote from: the note must not date older sentences as
         # the newest coverage (a 2019 sentence once followed "the latest coverage (2025-06-03) says").
         latest = max((h.published[:10] for h in hits if h.published), default=None)
-        note = languages.reply(query.language, "older_answer").format(
+        key = "other_answer" if w.any_later(hits) else "older_answer"
+        note = languages.reply(query.language, key).format(
             start=w.start, end=w.end, latest=latest or languages.reply(query.language, "undated"))
         return found, hits, sentences, judged, note
 

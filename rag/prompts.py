@@ -105,3 +105,15 @@ Question: {question}
 
 Do these older sentences answer the question for {phrase}, rather than describe an earlier, different event? \
 Answer YES or NO."""
+# A named past period ("in October") can be answered by later coverage too ("the 43-day shutdown that began
+# on 1 October"): the same judgement, worded for sentences published before or after the period.
+OTHER_DATES_ANSWERABLE_SYSTEM = ("You decide whether sentences from news articles published outside a period "
+                                 "answer a question about that period. Answer only YES or NO.")
+OTHER_DATES_ANSWERABLE_PROMPT = """The question is about {phrase} ({start} to {end}).
+
+Sentences from articles published outside that period, with their publication dates:
+{sentences}
+
+Question: {question}
+
+Do these sentences answer the question for {phrase}, rather than describe a different event? Answer YES or NO."""

@@ -17,6 +17,7 @@ from langchain_core.language_models.chat_models import BaseChatModel
 
 from rag import languages
 from rag.conversation import rewrite_followup, Turn
+from rag.dates import named_window
 from rag.names import names_in
 from rag.types import Query, Window
 
@@ -62,10 +63,11 @@ def _recent_pattern() -> re.Pattern[str]:
     return languages.combined("recent_words")
 
 
-def relative_window(question: str, as_of: str | None) -> Window | None:
+def relative_window(question: str, as_of: str | None, language: str = "en") -> Window | None:
     """The dates a relative expression in a question points to ("this week" → the 8 days up to
-    ``as_of``; "on Monday" → the last 8 days), or None when there is none, no ``as_of`` is known, or the
-    text is a statement rather than a question."""
+    ``as_of``; "on Monday" → the last 8 days), else a named date (``rag.dates``: "in October" → the
+    last October); None when there is none, no ``as_of`` is known, or the text is a statement rather
+    than a question."""
     if not as_of or not is_question(question):
         return None
     today = date.fromisoformat(as_of[:10])
@@ -74,7 +76,7 @@ def relative_window(question: str, as_of: str | None) -> Window | None:
         if m:
             start = today - timedelta(days=back)
             return Window(start.isoformat(), (start + timedelta(days=span - 1)).isoformat(), m.group(0))
-    return None
+    return named_window(question, language, as_of)
 
 
 def _in_title(text: str, match: re.Match[str]) -> bool:
@@ -94,7 +96,8 @@ def analyse(question: str, as_of: str | None = None, history: Sequence[Turn] = (
     rewritten = rewrite_followup(question, history, rewriter) if history else None
     searched = rewritten or question
     asks = is_question(searched)
-    return Query(text=question, searched=searched, language=question_language(searched), is_question=asks,
+    language = question_language(searched)
+    return Query(text=question, searched=searched, language=language, is_question=asks,
                  is_lookup=is_lookup(searched, asks), names=tuple(names_in(searched, max_names)),
-                 window=relative_window(searched, as_of), rewritten=rewritten,
+                 window=relative_window(searched, as_of, language), rewritten=rewritten,
                  recent=asks and bool(_recent_pattern().search(searched)))

@@ -38,6 +38,8 @@ from rag.prompts import (
     NOT_COVERED,
     OLDER_ANSWERABLE_PROMPT,
     OLDER_ANSWERABLE_SYSTEM,
+    OTHER_DATES_ANSWERABLE_PROMPT,
+    OTHER_DATES_ANSWERABLE_SYSTEM,
     PICK_PROMPT,
     PICK_SYSTEM,
     TRANSLATE_PROMPT,
@@ -131,10 +133,11 @@ class RenderingAnswerer(Answerer):
         w = query.window
         if older and w is not None:
             listed = "\n".join(f"- ({day(hits[s.n - 1].published)}) {s.text}" for s in chosen)
-            messages = [SystemMessage(OLDER_ANSWERABLE_SYSTEM),
-                        HumanMessage(OLDER_ANSWERABLE_PROMPT.format(today=w.end, phrase=w.phrase, start=w.start,
-                                                                    end=w.end, sentences=listed,
-                                                                    question=query.searched))]
+            system, prompt = ((OTHER_DATES_ANSWERABLE_SYSTEM, OTHER_DATES_ANSWERABLE_PROMPT) if w.any_later(hits)
+                              else (OLDER_ANSWERABLE_SYSTEM, OLDER_ANSWERABLE_PROMPT))
+            messages = [SystemMessage(system),
+                        HumanMessage(prompt.format(today=w.end, phrase=w.phrase, start=w.start, end=w.end,
+                                                   sentences=listed, question=query.searched))]
         else:
             listed = "\n".join(f"- {s.text}" for s in chosen)
             messages = [SystemMessage(ANSWERABLE_SYSTEM),

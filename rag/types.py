@@ -5,7 +5,7 @@ Nothing from LangChain, Chroma or tiktoken appears here; each stage adapts its l
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 import hashlib
 
@@ -86,6 +86,11 @@ class Window:
     start: str
     end: str
     phrase: str
+
+    def any_later(self, hits: Sequence[Hit]) -> bool:
+        """Whether one of ``hits`` was published after the period: a named past period ("in
+        October") is followed by coverage, a relative one ("this week") ends at the as-of day."""
+        return any(h.published and h.published[:10] > self.end for h in hits)
 
 
 @dataclass(frozen=True)

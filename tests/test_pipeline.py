@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
@@ -193,6 +194,13 @@ def test_out_of_window_reply_for_undated_passages_says_so(index_settings: Settin
     text = out_of_window_message("en", "2026-11-18", "2026-11-25", "this week", undated)
     assert "are undated: ask again without" in text and "latest" not in text
     assert out_of_window_message("id", "2026-11-18", "2026-11-25", "minggu ini", []).endswith("pertanyaan ini.")
+    # A named past period ("in October"): the passages listed may be later coverage, not older.
+    dated = [replace(undated[0], published="2026-11-20"), replace(undated[0], published="2026-10-02")]
+    assert "are older (the latest from 2026-11-20)" in out_of_window_message(
+        "en", "2026-11-18", "2026-11-25", "this week", dated)
+    assert "are from other dates (the latest from 2026-11-20)" in out_of_window_message(
+        "en", "2026-10-01", "2026-10-31", "in October", dated)
+    assert "d'une autre période" in out_of_window_message("fr", "2026-10-01", "2026-10-31", "en octobre", dated)
 
 
 def test_the_period_a_question_was_read_as_is_shown_and_typed_dates_replace_it(index_settings: Settings) -> None:

@@ -85,6 +85,29 @@ def test_a_date_phrase_written_as_a_title_is_a_name_not_a_period() -> None:
     assert _dates("Which Word of the Year did Oxford pick this year?") is not None  # the title skipped, not the period
 
 
+def test_a_named_month_or_day_is_read_by_dateparser_in_three_languages() -> None:
+    def named(question: str, language: str) -> tuple[str, str, str] | None:
+        w = relative_window(question, "2025-06-10", language)
+        return (w.start, w.end, w.phrase) if w else None
+
+    assert named("What did the ECB decide in October?", "en") == ("2024-10-01", "2024-10-31", "in October")
+    assert named("Qu'a décidé la BCE en octobre ?", "fr") == ("2024-10-01", "2024-10-31", "en octobre")
+    assert named("Apa yang terjadi pada bulan Mei?", "id") == ("2025-05-01", "2025-05-31", "Mei")
+    # A day: the coverage of the week from it; the current month: up to the as-of day.
+    assert named("What happened on April 12, 2024 in Tehran?", "en") == ("2024-04-12", "2024-04-18",
+                                                                         "on April 12, 2024")
+    assert named("Qu'a dit Macron le 3 mars ?", "fr") == ("2025-03-03", "2025-03-09", "le 3 mars")
+    assert named("What is the name of June's supermoon?", "en") == ("2025-06-01", "2025-06-10", "of June")
+    # Month names that are words or parts of names, and dates that are not a month.
+    for question in ("What may happen to the Dutch government?", "Who marched in the Women's March?",
+                     "What is March Madness?", "What could they march for?", "Who are its 2026 nominees?",
+                     "Did he raise $11 million?", "Why did rates fall 10% in 12 months?",
+                     "Which store closes within 60 days?", "Who removed 11 of 14 board members?"):
+        assert named(question, "en") is None, question
+    assert named("Apa itu Mei Ling Group?", "id") is None
+    assert named("What did the ECB decide in October?", "xx") is None  # a language dateparser lacks
+
+
 def test_time_words_in_a_statement_are_the_articles_not_the_askers() -> None:
     assert _dates("The defendant is expected to appear before Belfast Magistrates' Court on Monday.") is None
     assert _dates("Police said this week that the road would reopen.") is None

@@ -63,7 +63,8 @@ class ScriptedChat(BaseChatModel):
     def _generate(self, messages: list[BaseMessage], *args: Any, **kwargs: Any) -> ChatResult:
         system, user = messages[0].text, messages[-1].text
         self.prompts.append(system)
-        if "Do these sentences contain the answer" in user or "Do these older sentences answer" in user:
+        if any(ask in user for ask in ("Do these sentences contain the answer", "Do these older sentences answer",
+                                       "Do these sentences answer")):
             reply = self.answerable
         elif "Does the passage state the claim" in user:
             reply = "NO" if "G7" in user.split("Claim:")[1] else "YES"
@@ -311,6 +312,20 @@ def test_a_period_with_no_answer_gets_the_latest_older_coverage_when_it_answers(
     declined = rendering(index_settings, ScriptedChat(prompts=[], answerable="NO")).ask(question, filters)
     assert declined.abstained and "Nothing in the archive published between" in declined.text
     assert declined.hits and not declined.note
+
+
+def test_a_named_past_month_with_no_answer_gets_later_coverage_said_so(index_settings: Settings) -> None:
+    from rag.types import Filters
+
+    # The eruption was reported on 2025-06-02; the question names a month before it (beyond the slack).
+    chat = ScriptedChat(prompts=[])
+    answer = rendering(index_settings, chat).ask("Which volcano erupted in April?", Filters(as_of="2025-07-20"))
+    assert answer.window is not None and (answer.window.start, answer.window.end) == ("2025-04-01", "2025-04-30")
+    assert not answer.abstained and "Etna" in answer.text
+    assert answer.note.startswith("Nothing published between 2025-04-01 and 2025-04-30 answers this; coverage "
+                                  "from other dates (up to 2025-06-02;")
+    assert any("published outside a period" in p for p in chat.prompts)  # judged as coverage from other dates
+    assert not any("older news articles" in p for p in chat.prompts)
 
 
 def test_a_weekday_or_month_the_source_never_names_is_rejected_across_languages() -> None:

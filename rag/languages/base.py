@@ -21,7 +21,7 @@ DATE_SPANS: dict[str, tuple[int, int]] = {
 #: falls back to English.
 REPLY_KEYS = ("abstain", "out_of_window", "older_listed", "older_when", "undated", "example_question", "quoting",
               "older_answer", "quoted_original", "unmentioned",
-              "lookup_unmatched")
+              "lookup_unmatched", "other_when", "other_answer")
 
 
 @dataclass(frozen=True)

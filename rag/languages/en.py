@@ -55,12 +55,15 @@ Did Does Do Was Were Are Has Have New""".split()),
         "older_listed": "The passages below are {when}: ask again without \u201c{phrase}\u201d to get an answer "
                         "from them.",
         "older_when": "older (the latest from {latest})",
+        "other_when": "from other dates (the latest from {latest})",
         "quoting": "No sentence written for this answer could be checked against the sources; these are the "
                    "sources’ own closest sentences:",
         "quoted_original": "Quoted in the sources' own language: the local model does not translate into "
                            "English reliably enough.",
         "older_answer": "Nothing published between {start} and {end} answers this; older coverage (up to "
                         "{latest}; each source's date is listed) says:",
+        "other_answer": "Nothing published between {start} and {end} answers this; coverage from other dates "
+                        "(up to {latest}; each source's date is listed) says:",
         "undated": "undated",
         "lookup_unmatched": "No sentence of the archive matches this one closely enough to be its source; the "
                             "closest passages are listed as sources.",

@@ -58,12 +58,16 @@ pourquoi comment quand très aussi après avant entre tout tous selon encore mê
         "older_listed": "Les passages ci-dessous sont {when} : reposez la question sans \u00ab {phrase} \u00bb "
                         "pour obtenir une réponse à partir d'eux.",
         "older_when": "plus anciens (le plus récent du {latest})",
+        "other_when": "d'une autre période (le plus récent du {latest})",
         "quoting": "Aucune phrase rédigée pour cette réponse n’a pu être vérifiée dans les sources ; "
                    "voici les phrases des sources les plus proches :",
         "quoted_original": "Cité dans la langue des sources : le modèle local ne traduit pas vers le "
                            "français de façon assez fiable.",
         "older_answer": "Rien de ce qui a été publié entre le {start} et le {end} n’y répond ; des "
                         "articles plus anciens (jusqu’au {latest} ; la date de chaque source est indiquée) "
+                        "disent :",
+        "other_answer": "Rien de ce qui a été publié entre le {start} et le {end} n’y répond ; des "
+                        "articles d'autres dates (jusqu’au {latest} ; la date de chaque source est indiquée) "
                         "disent :",
         "undated": "non datés",
         "lookup_unmatched": "Aucune phrase des archives ne correspond d'assez près à celle-ci pour en être la "

@@ -50,12 +50,15 @@ berapa apakah para se tersebut bisa dapat lebih hanya masih saat namun tentang k
         "older_listed": "Bagian di bawah ini {when}: tanyakan lagi tanpa \u201c{phrase}\u201d untuk mendapat "
                         "jawaban darinya.",
         "older_when": "lebih lama (terbaru {latest})",
+        "other_when": "dari tanggal lain (terbaru {latest})",
         "quoting": "Tidak ada kalimat jawaban yang dapat diverifikasi dengan sumber; berikut kalimat sumber "
                    "yang paling dekat:",
         "quoted_original": "Dikutip dalam bahasa sumbernya: model lokal belum cukup andal menerjemahkan ke "
                            "bahasa Indonesia.",
         "older_answer": "Tidak ada terbitan antara {start} dan {end} yang menjawabnya; liputan yang lebih "
                         "lama (hingga {latest}; tanggal tiap sumber tercantum) menyebutkan:",
+        "other_answer": "Tidak ada terbitan antara {start} dan {end} yang menjawabnya; liputan dari tanggal "
+                        "lain (hingga {latest}; tanggal tiap sumber tercantum) menyebutkan:",
         "undated": "tanpa tanggal",
         "lookup_unmatched": "Tidak ada kalimat di arsip yang cukup mirip untuk menjadi sumber kalimat ini; "
                             "bagian terdekat tercantum sebagai sumber.",

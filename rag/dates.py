@@ -1,0 +1,125 @@
+"""Named dates in a question ("in October", "le 12 avril 2024", "pada bulan Mei"), read by dateparser.
+
+The phrase lists of ``rag.languages`` read the relative periods ("this week", "la semaine dernière"):
+measured against dateparser on the dev questions they were more accurate (README, Evaluation).
+A date that names its month is dateparser's strength, in the archive's languages and some 200 more,
+so it reads those. Only dates that name a month (one of dateparser's own month names for the
+language) or are written as a full numeric date are taken: a year alone ("its 2026 nominees"), a
+weekday alone, "60 days", "11 of 14" or "$11 million" (read by dateparser as November) are not a
+period the question asks about.
+
+A month name is also an ordinary word or part of a name ("you may", "the Women's March", "March
+Madness"). dateparser's multi-word matches carry their own evidence (a day, a year, "in October",
+"en octobre"); a match of one word is taken only when it follows a lower-case word and precedes no
+capitalised one (not inside a name), and, written in lower case, only after a function word and
+not in English, whose month names are capitalised (lower-case "may", "march" are verbs).
+dateparser does not read "next May" or "last May": both are taken for the last May.
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import datetime, timedelta
+from functools import lru_cache
+import re
+from typing import Any
+
+from rag import languages
+from rag.languages import fold
+from rag.types import Window
+
+_POSSESSIVE = re.compile(r"(\w)['’]s\b")
+# Amounts and shares are not days: dateparser reads "$11 million" as November, "from 10%" as October.
+_AMOUNT = re.compile(r"[$€£¥]\s?\d[\d,.]*|\d[\d,.]*\s?(?:%|percent\b|pour ?cent\b|persen\b)", re.I)
+_NUMERIC_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}")
+
+#: Coverage of a day's events runs on for days after it: "on 12 April" searches the week from then.
+DAY_SPAN = 7
+
+
+def _trim(phrase: str) -> str:
+    """The phrase without the function words dateparser took in after the date ("on 12 April in")."""
+    words = phrase.split()
+    # Lower case only: "May" is an English stopword as a verb, and the month here.
+    while len(words) > 1 and words[-1].islower() and fold(words[-1]) in languages.stopwords():
+        words.pop()
+    return " ".join(words).strip(" ,;:")
+
+
+@lru_cache(maxsize=32)
+def _month_names(language: str) -> frozenset[str]:
+    """The month names and abbreviations dateparser knows in ``language``, folded."""
+    from dateparser.languages.loader import default_loader
+
+    info = default_loader.get_locale(language).info
+    months = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
+              "october", "november", "december")
+    return frozenset(fold(name.lower()) for month in months for name in info.get(month, ()))
+
+
+@lru_cache(maxsize=32)
+def _parser(language: str) -> Any:
+    from dateparser.date import DateDataParser
+
+    return DateDataParser(languages=[language], settings={"PREFER_DATES_FROM": "past"})
+
+
+def _plausible(text: str, match: re.Match[str] | None, phrase: str, language: str) -> bool:
+    """Whether a match reads as a date in ``text`` rather than a number, a word or a name."""
+    if match is None:
+        return False
+    words = {fold(w.lower().strip(".,")) for w in phrase.split()}
+    if not words & _month_names(language):
+        # No month named ("60 days", "11 of 14", "A Monday"): a date only when written as one.
+        return bool(_NUMERIC_DATE.fullmatch(phrase))
+    before = text[:match.start()].split()
+    after = text[match.end():].split()
+    if after and after[0][:1].isupper() and not any(ch.isdigit() for ch in phrase):
+        return False  # part of a name: "March Madness", "the June Sprints"
+    if len(phrase.split()) > 1:
+        return True  # dateparser's own evidence: "in October", "12 avril 2024"
+    prev = before[-1].strip(",;:(") if before else ""
+    if not prev.islower():
+        return False  # "the Women's March", "Theresa May"
+    if phrase[:1].isupper():
+        return True  # "the May elections", "pada bulan Mei"
+    # Lower case: a month in French ("de novembre"), a verb in English ("they may", "march on"),
+    # where month names are capitalised.
+    return language != "en" and fold(prev) in languages.stopwords()
+
+
+def named_window(question: str, language: str, as_of: str | None) -> Window | None:
+    """The period a named date in ``question`` points to: the whole month for a month ("in October",
+    the last October up to ``as_of``), the day and the ``DAY_SPAN`` days after it for a day. None when
+    the question names no month, or dateparser does not know ``language``."""
+    from dateparser.search import search_dates
+
+    # "November's supermoon": dateparser reads no date in a possessive.
+    text = _AMOUNT.sub(lambda m: "#" * len(m.group(0)), _POSSESSIVE.sub(r"\1", question))
+    try:
+        base = datetime.fromisoformat(as_of[:10]) if as_of else datetime.now()
+        found = search_dates(text, languages=[language],
+                             settings={"RELATIVE_BASE": base, "PREFER_DATES_FROM": "past",
+                                       "REQUIRE_PARTS": ["month"]})
+    except (ValueError, KeyError):  # a language dateparser does not read (ISO 639-1 codes), a bad as_of
+        return None
+    for found_phrase, when in found or ():
+        phrase = _trim(found_phrase)
+        match = re.search(re.escape(phrase), text)
+        if not _plausible(text, match, phrase, language):
+            continue
+        if when.date() > base.date():  # "next May": not a period an archive can answer from
+            continue
+        period = _parser(language).get_date_data(phrase, date_formats=None).period
+        start = when.date()
+        if period == "month":
+            start = start.replace(day=1)
+            end = start.replace(day=calendar.monthrange(start.year, start.month)[1])
+        elif period == "day" and any(ch.isdigit() for ch in phrase):
+            end = start + timedelta(days=DAY_SPAN - 1)
+        else:
+            # A relative phrase the lists lack ("This Week in Tech", "two days ago"): dateparser
+            # reads those less reliably than the lists (README), and a day without its number is one.
+            continue
+        return Window(start.isoformat(), min(end, max(base.date(), start)).isoformat(), phrase)
+    return None

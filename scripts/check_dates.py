@@ -1,0 +1,61 @@
+"""How named dates are read (``rag.dates``) in real news text, for reading by eye.
+
+    python scripts/check_dates.py --articles ../shared/data/large/articles-2025.jsonl --n 120 --seed 11
+
+Draws ``--n`` sentences (7–39 words) that name a month or hold a digit from the articles' first 3,000
+characters, reads each as a question asked on its article's publication day, and prints every window
+found with the phrase it came from and the words around it. False windows ("60 days", "$11 million")
+show at a glance; so do missed months (run with ``--misses``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+import random
+import re
+import sys
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from rag.dates import named_window  # noqa: E402
+
+MONTHS = re.compile(r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December"
+                    r"|janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre"
+                    r"|Januari|Februari|Maret|Mei|Juni|Juli|Agustus|Oktober|Desember)\b")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--articles", type=Path, required=True, help="articles JSONL (../shared/FORMATS.md)")
+    ap.add_argument("--n", type=int, default=120, help="sentences to draw")
+    ap.add_argument("--seed", type=int, default=11)
+    ap.add_argument("--misses", action="store_true", help="also print sentences with a month and no window")
+    args = ap.parse_args()
+
+    pool: list[tuple[str, str, str]] = []
+    with args.articles.open(encoding="utf-8") as f:
+        for line in f:
+            article = json.loads(line)
+            for sentence in re.split(r"(?<=[.!?])\s+", article.get("text", "")[:3000]):
+                if 6 < len(sentence.split()) < 40 and (MONTHS.search(sentence) or re.search(r"\d", sentence)):
+                    pool.append((article.get("language") or "en", sentence,
+                                 (article.get("published") or "")[:10] or "2025-06-01"))
+    sample = random.Random(args.seed).sample(pool, min(args.n, len(pool)))
+    found = 0
+    for language, sentence, published in sample:
+        window = named_window(sentence, language, published)
+        if window is None:
+            if args.misses and MONTHS.search(sentence):
+                print(f"MISS {language} | {sentence[:120]}")
+            continue
+        found += 1
+        at = sentence.find(window.phrase)
+        context = sentence[max(0, at - 50):at + len(window.phrase) + 30].replace("\n", " ")
+        print(f"{language} | {window.phrase!r} -> {window.start}..{window.end} | {context}")
+    print(f"{found} windows in {len(sample)} sentences")
+
+
+if __name__ == "__main__":
+    main()
