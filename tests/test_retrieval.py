@@ -64,6 +64,12 @@ def test_relative_dates_in_three_languages() -> None:
     assert _dates("Qu'a dit le G7 cette semaine ?") == ("2025-06-03", "2025-06-10")
     assert _dates("Apa yang terjadi kemarin?") == ("2025-06-09", "2025-06-10")  # reported yesterday or today
     assert _dates("What happened last week?") == ("2025-05-28", "2025-06-10")
+    # Last month and last year: the previous period and the current one.
+    for question in ("What did the ECB decide last month?", "Qu'a décidé la BCE le mois dernier ?",
+                     "Apa keputusan ECB bulan lalu?"):
+        assert _dates(question) == ("2025-04-10", "2025-06-10"), question
+    for question in ("Who won the election last year?", "Qui a gagné l'an dernier ?", "Siapa yang menang tahun lalu?"):
+        assert _dates(question) == ("2023-06-11", "2025-06-10"), question
     assert _dates("Why did Iran attack Israel?") is None
 
 

@@ -15,6 +15,10 @@ DATE_SPANS: dict[str, tuple[int, int]] = {
     "weekday": (7, 8),
     "this_month": (31, 32),
     "this_year": (365, 366),
+    # "last month", "last year": the previous period and the current one, as "last week" is, since
+    # coverage of last month's events runs on into this one.
+    "last_month": (61, 62),
+    "last_year": (730, 731),
 }
 
 #: The replies every language may define (``{placeholders}`` are filled by the caller); a missing one

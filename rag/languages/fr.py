@@ -35,6 +35,8 @@ pourquoi comment quand très aussi après avant entre tout tous selon encore mê
         "weekday": (rf"({_DAYS})( dernier)?",),
         "this_month": ("ce mois",),
         "this_year": ("cette année",),
+        "last_month": ("le mois (dernier|passé)",),
+        "last_year": ("l['’]an (dernier|passé)", "l['’]année (dernière|passée)"),
     },
     connectives=("et", "mais", "aussi", "alors", "puis", "et pour", "et si", "quid de", "qu['’]en est-il"),
     strong_pronouns=frozenset("il elle ils elles lui eux leur leurs".split()),

@@ -33,6 +33,8 @@ berapa apakah para se tersebut bisa dapat lebih hanya masih saat namun tentang k
         "weekday": (rf"(hari )?({_DAYS})", "hari minggu"),
         "this_month": ("bulan ini",),
         "this_year": ("tahun ini",),
+        "last_month": ("bulan (lalu|kemarin)",),
+        "last_year": ("tahun (lalu|kemarin)",),
     },
     connectives=("dan", "juga", "lalu", "terus", "tapi", "tetapi", "kalau", "bagaimana dengan", "selain itu"),
     strong_pronouns=frozenset("dia mereka beliau tersebut".split()),
