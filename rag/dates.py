@@ -108,7 +108,7 @@ def named_window(question: str, language: str, as_of: str | None) -> Window | No
         match = re.search(re.escape(phrase), text)
         if not _plausible(text, match, phrase, language):
             continue
-        if when.date() > base.date():  # "next May": not a period an archive can answer from
+        if when.date() > base.date():  # "on 3 March 2031": nothing about it is published yet
             continue
         period = _parser(language).get_date_data(phrase, date_formats=None).period
         start = when.date()
