@@ -48,7 +48,8 @@ def _ask(args: argparse.Namespace) -> int:
     extra = {"top_k": args.top_k} if args.top_k else {}
     pipeline = build_pipeline(settings_from(args, **extra))
     filters = Filters(date_from=args.date_from, date_to=args.date_to, sources=tuple(args.source or ()),
-                      languages=tuple(args.language or ()), as_of=args.as_of or date.today().isoformat())
+                      languages=tuple(args.language or ()), as_of=args.as_of or date.today().isoformat(),
+                      question_dates=not args.all_dates)
     answer = None
     streamed = ""
     for event in pipeline.stream(args.question, filters):
@@ -57,7 +58,8 @@ def _ask(args: argparse.Namespace) -> int:
             print(event.text, end="", flush=True)
         elif isinstance(event, Retrieved) and not args.json:
             w = event.window
-            period = f"; read “{w.phrase}” as {w.start} to {w.end} (--date-from/--date-to search others)" if w else ""
+            period = (f"; read “{w.phrase}” as {w.start} to {w.end} (--date-from/--date-to or --all-dates search "
+                      "others)") if w else ""
             print(f"({len(event.hits)} passages in {event.seconds:.2f} s{period})\n", file=sys.stderr)
         elif isinstance(event, Done):
             answer = event.answer
@@ -213,6 +215,8 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--date-to", help="YYYY-MM-DD: only articles published on or before")
     ask.add_argument("--source", action="append", help="only this outlet (repeatable)")
     ask.add_argument("--language", action="append", help="only articles in this language (repeatable)")
+    ask.add_argument("--all-dates", action="store_true", help="do not read a period the question names "
+                     "('this week', 'in October'): search every date up to --as-of")
     ask.set_defaults(func=_ask)
     _reindex_parser(sub.add_parser("reindex", help="add, update or prune articles in an index"))
     info = sub.add_parser("info", help="what an index holds")

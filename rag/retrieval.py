@@ -288,8 +288,9 @@ class Retriever:
         k = top_k or self.top_k
         vector = self.embedder.embed_query(query.searched)
         slack = self.date_slack_days
-        # Dates the reader typed are the reader's choice of period: they replace the question's own.
-        window = None if filters.date_from or filters.date_to else query.window
+        # Dates the reader typed are the reader's choice of period: they replace the question's own, and
+        # the reader may turn the question's own off.
+        window = None if filters.date_from or filters.date_to or not filters.question_dates else query.window
         if not use_window:
             return Found(self._search(query, vector, build_where(filters, None, slack), k), window,
                          outside_window=window is not None)

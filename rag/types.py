@@ -76,6 +76,9 @@ class Filters:
     sources: tuple[str, ...] = ()
     languages: tuple[str, ...] = ()
     as_of: str | None = None
+    #: Read a date the question names ("this week", "in October") as the period to search; False
+    #: searches every date up to ``as_of`` (the reader's way out of a period misread).
+    question_dates: bool = True
 
 
 @dataclass(frozen=True)

@@ -169,6 +169,18 @@ def test_date_filter_that_excludes_the_sample_says_the_archive_does_not_cover_it
     assert page.locator("#sources-panel .current .src-card").count() >= 1
 
 
+def test_the_period_a_question_names_is_shown_and_the_reader_can_turn_it_off(page: Any) -> None:
+    # The sample article is from 2024: "this week" (of today) holds nothing.
+    bubble = ask(page, "Why did Iran attack Israel this week?")
+    assert "Read “this week” as" in bubble.inner_text() and "Nothing in the archive published between" in \
+        bubble.inner_text()
+    page.locator("#question-dates input").uncheck()
+    bubble = ask(page, "Why did Iran attack Israel this week?")
+    assert "Read “this week”" not in bubble.inner_text() and "Nothing in the archive" not in bubble.inner_text()
+    assert "the question's own dates not read" not in bubble.inner_text()  # said only when nothing is found
+    assert page.locator("#sources-panel .current .src-card").count() >= 1
+
+
 def test_stop_button_ends_an_answer(page: Any) -> None:
     ask(page, QUESTION, wait=False)
     page.wait_for_selector("#chat .streaming", timeout=30_000)

@@ -218,6 +218,9 @@ def test_the_period_a_question_was_read_as_is_shown_and_typed_dates_replace_it(i
     typed = Filters(date_from="2025-06-01", date_to="2025-06-07", as_of="2025-07-20")
     answer = p.ask("Which volcano erupted this week?", typed)
     assert not answer.abstained and answer.window is None and answer.citations[0].article_id == "t-volcano"
+    # Or the reader turns the question's own dates off: every date up to "as of" is searched.
+    answer = p.ask("Which volcano erupted this week?", Filters(as_of="2025-07-20", question_dates=False))
+    assert not answer.abstained and answer.window is None and answer.citations[0].article_id == "t-volcano"
 
 
 def test_a_question_naming_what_no_passage_mentions_is_declined_and_says_what(index_settings: Settings) -> None:

@@ -26,7 +26,7 @@ from ui.app import is_loopback, login_for
 from ui.archive import Archive, results_html
 from ui.chat import ChatHandlers
 from ui.render import answer_html, link_citations, plain_text, safe_url, source_cards
-from ui.state import FilterError, parse_filters, Session
+from ui.state import describe_filters, FilterError, parse_filters, Session
 from ui.support import supporting_sentences
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -106,6 +106,8 @@ def test_filters_from_the_form() -> None:
     assert (f.date_from, f.date_to, f.sources, f.languages) == ("2025-01-01", "2025-12-31", ("a.test",), ("fr",))
     assert f.as_of == date.today().isoformat()
     assert parse_filters(None, "", None, [], "2025-03-01").as_of == "2025-03-01"
+    assert f.question_dates and not parse_filters(None, None, None, None, None, False).question_dates
+    assert describe_filters(parse_filters(None, None, None, None, None, False)) == "the question's own dates not read"
     with pytest.raises(FilterError, match="YYYY-MM-DD"):
         parse_filters("2025-13-01", None, None, None, None)
     with pytest.raises(FilterError, match="empty"):
@@ -128,7 +130,8 @@ def test_login_only_beyond_loopback() -> None:
 def run_respond(handlers: ChatHandlers, session: Session, question: str, history: list[Any] | None = None,
                 **form: Any) -> list[tuple[Any, ...]]:
     steps = handlers.respond(question, history or [], session, form.get("date_from"), form.get("date_to"),
-                             form.get("outlets"), form.get("languages"), form.get("as_of"))
+                             form.get("outlets"), form.get("languages"), form.get("as_of"),
+                             form.get("question_dates", True))
     return [(list(step[0]), *step[1:]) for step in steps]  # the chat as each step sent it
 
 

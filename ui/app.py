@@ -64,6 +64,7 @@ class ChatTab:
     outlets: gr.Dropdown
     languages: gr.Dropdown
     as_of: gr.DateTime
+    question_dates: gr.Checkbox
     sources: gr.HTML
 
 
@@ -124,10 +125,12 @@ def _sources_column() -> dict[str, Any]:
                                     allow_custom_value=True)
         as_of = gr.DateTime(label="As of (“this week” is relative to it)", include_time=False, type="string",
                             value=date.today().isoformat(), elem_id="as-of")
+        question_dates = gr.Checkbox(value=True, label="Search only the period the question names (“this week”, "
+                                     "“in October”)", elem_id="question-dates")
     gr.Markdown("### Sources")
     sources = gr.HTML(render.sources_panel(None), elem_id="sources-panel")
     return dict(date_from=date_from, date_to=date_to, outlets=outlets, languages=languages, as_of=as_of,
-                sources=sources)
+                question_dates=question_dates, sources=sources)
 
 
 def _chat_tab(settings: Settings, examples: list[str]) -> ChatTab:
@@ -149,7 +152,7 @@ def _archive_tab() -> ArchiveTab:
 
 
 def _wire_chat(t: ChatTab, session: gr.State, handlers: ChatHandlers, settings: Settings) -> None:
-    inputs = [t.box, t.chat, session, t.date_from, t.date_to, t.outlets, t.languages, t.as_of]
+    inputs = [t.box, t.chat, session, t.date_from, t.date_to, t.outlets, t.languages, t.as_of, t.question_dates]
     outputs = [t.chat, t.sources, t.box, session, t.status, t.copy]
     # The question shows in the chat at once (outside the queue); the answer waits for a free slot.
     gr.on([t.box.submit, t.ask.click], handlers.echo, [t.box, t.chat], [t.chat, t.status], queue=False,

@@ -87,7 +87,7 @@ class ChatHandlers:
         return "Stopping…"
 
     def respond(self, question: str, history: list[Any] | None, session: Session | None, date_from: Any,
-                date_to: Any, outlets: Any, languages: Any, as_of: Any,
+                date_to: Any, outlets: Any, languages: Any, as_of: Any, question_dates: Any = True,
                 request: gr.Request = None) -> Iterator[tuple[Any, ...]]:  # type: ignore[assignment]
         """Answer one question; yields (chat, sources, box, session, status, copy)."""
         history = list(history or [])
@@ -102,7 +102,7 @@ class ChatHandlers:
         refusal = self._refusal(question, request)
         if refusal is None:
             try:
-                filters = parse_filters(date_from, date_to, outlets, languages, as_of)
+                filters = parse_filters(date_from, date_to, outlets, languages, as_of, question_dates)
             except FilterError as exc:
                 refusal = (question, f"Check the filters: {exc}", "Check the filters.")
         if refusal is not None:

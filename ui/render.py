@@ -155,7 +155,8 @@ def window_note(window: Window | None) -> str:
     if window is None:
         return ""
     return (f'<div class="window-note">Read “{esc(window.phrase)}” as {esc(window.start)} to {esc(window.end)}: '
-            "set From and To under Filters to search other dates.</div>")
+            "set From and To under Filters to search other dates, or untick “Search only the period the "
+            "question names” to search them all.</div>")
 
 
 def rewritten_note(rewritten: str | None) -> str:

@@ -87,13 +87,13 @@ def _day(value: Any, label: str) -> str | None:
 
 
 def parse_filters(date_from: Any, date_to: Any, outlets: Sequence[str] | str | None,
-                  languages: Sequence[str] | str | None, as_of: Any) -> Filters:
+                  languages: Sequence[str] | str | None, as_of: Any, question_dates: Any = True) -> Filters:
     """Filters from the form; "as of" defaults to today. Raises FilterError with a readable message."""
     lo, hi = _day(date_from, "From"), _day(date_to, "To")
     if lo and hi and lo > hi:
         raise FilterError(f"The date range is empty: “from” {lo} is after “to” {hi}.")
     return Filters(date_from=lo, date_to=hi, sources=_names(outlets), languages=_names(languages),
-                   as_of=_day(as_of, "As of") or date.today().isoformat())
+                   as_of=_day(as_of, "As of") or date.today().isoformat(), question_dates=question_dates is not False)
 
 
 def _names(values: Sequence[str] | str | None) -> tuple[str, ...]:
@@ -117,4 +117,6 @@ def describe_filters(filters: Filters, today: str | None = None) -> str:
         parts.append("languages: " + ", ".join(filters.languages))
     if filters.as_of and filters.as_of != (today or date.today().isoformat()):
         parts.append(f"as of {filters.as_of}")
+    if not filters.question_dates:
+        parts.append("the question's own dates not read")
     return "; ".join(parts)
