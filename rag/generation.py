@@ -20,7 +20,7 @@ from rag import languages
 from rag.citations import cite
 from rag.prompts import ANSWER_PROMPT, NOT_COVERED, SYSTEM_PROMPT
 from rag.sentences import PassageSentences, Sentence
-from rag.types import AnswerSentence, Hit, passage_label, Query
+from rag.types import AnswerSentence, Hit, passage_label, Query, Window
 from rag.verification import Verdict
 
 
@@ -48,16 +48,16 @@ def unmentioned_message(language: str, names: Sequence[str]) -> str:
     return languages.reply(language, "unmentioned").format(names=", ".join(f"\u201c{n}\u201d" for n in names))
 
 
-def out_of_window_message(language: str, start: str, end: str, phrase: str, listed: Sequence[Hit]) -> str:
+def out_of_window_message(language: str, window: Window, listed: Sequence[Hit]) -> str:
     """The reply when nothing from the period the question names answers it; ``listed`` are the
     passages from other dates shown to the reader instead (none, or older ones unless the period is a
     named past one such as "in October")."""
     lang = language if languages.has_replies(language) else "en"
     latest = max((h.published[:10] for h in listed if h.published), default=None)
-    key = "other_when" if latest and latest > end else "older_when"
+    key = "other_when" if window.any_later(listed) else "older_when"
     when = languages.reply(lang, key).format(latest=latest) if latest else languages.reply(lang, "undated")
-    older = languages.reply(lang, "older_listed").format(when=when, phrase=phrase) if listed else ""
-    return languages.reply(lang, "out_of_window").format(start=start, end=end, older=older).strip()
+    older = languages.reply(lang, "older_listed").format(when=when, phrase=window.phrase) if listed else ""
+    return languages.reply(lang, "out_of_window").format(start=window.start, end=window.end, older=older).strip()
 
 
 def _defang(text: str) -> str:

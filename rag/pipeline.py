@@ -201,7 +201,7 @@ class Pipeline:
             # Listed for the reader, never answered from: last month's story is not this week's news,
             # unless the answerer judged that the older coverage answers (then ``note`` says so).
             w = found.window
-            decline = out_of_window_message(query.language, w.start, w.end, w.phrase, hits)
+            decline = out_of_window_message(query.language, w, hits)
         elif not hits:
             decline = abstain_message(query.language)
         elif self.settings.decline_unmentioned and (missing := unmentioned(query, hits)):

@@ -16,7 +16,7 @@ from rag.pipeline import Done, Pipeline, Retrieved, Token
 from rag.question import relative_window
 from rag.retrieval import LexicalChannel
 from rag.settings import Settings
-from rag.types import Filters
+from rag.types import Filters, Window
 
 SEED_ID = None  # the sample's id is derived from its content; found by title below
 
@@ -191,16 +191,16 @@ def test_out_of_window_reply_for_undated_passages_says_so(index_settings: Settin
     p = pipeline(index_settings)
     undated = [h for h in p.retrieve("Why did Iran attack Israel?") if not h.published]
     assert undated
-    text = out_of_window_message("en", "2026-11-18", "2026-11-25", "this week", undated)
+    text = out_of_window_message("en", Window("2026-11-18", "2026-11-25", "this week"), undated)
     assert "are undated: ask again without" in text and "latest" not in text
-    assert out_of_window_message("id", "2026-11-18", "2026-11-25", "minggu ini", []).endswith("pertanyaan ini.")
+    assert out_of_window_message("id", Window("2026-11-18", "2026-11-25", "minggu ini"), []).endswith("pertanyaan ini.")
     # A named past period ("in October"): the passages listed may be later coverage, not older.
     dated = [replace(undated[0], published="2026-11-20"), replace(undated[0], published="2026-10-02")]
-    assert "are older (the latest from 2026-11-20)" in out_of_window_message(
-        "en", "2026-11-18", "2026-11-25", "this week", dated)
-    assert "are from other dates (the latest from 2026-11-20)" in out_of_window_message(
-        "en", "2026-10-01", "2026-10-31", "in October", dated)
-    assert "d'une autre période" in out_of_window_message("fr", "2026-10-01", "2026-10-31", "en octobre", dated)
+    this_week = Window("2026-11-18", "2026-11-25", "this week")
+    october = Window("2026-10-01", "2026-10-31", "in October")
+    assert "are older (the latest from 2026-11-20)" in out_of_window_message("en", this_week, dated)
+    assert "are from other dates (the latest from 2026-11-20)" in out_of_window_message("en", october, dated)
+    assert "d'une autre période" in out_of_window_message("fr", october, dated)
 
 
 def test_the_period_a_question_was_read_as_is_shown_and_typed_dates_replace_it(index_settings: Settings) -> None:
