@@ -64,10 +64,8 @@ def _parser(language: str) -> Any:
     return DateDataParser(languages=[language], settings={"PREFER_DATES_FROM": "past"})
 
 
-def _plausible(text: str, match: re.Match[str] | None, phrase: str, language: str) -> bool:
+def _plausible(text: str, match: re.Match[str], phrase: str, language: str) -> bool:
     """Whether a match reads as a date in ``text`` rather than a number, a word or a name."""
-    if match is None:
-        return False
     words = {fold(w.lower().strip(".,")) for w in phrase.split()}
     if not words & _month_names(language):
         # No month named ("60 days", "11 of 14", "A Monday"): a date only when written as one.
@@ -106,8 +104,12 @@ def named_window(question: str, language: str, as_of: str | None) -> Window | No
     for found_phrase, when in found or ():
         phrase = _trim(found_phrase)
         match = re.search(re.escape(phrase), text)
-        if not _plausible(text, match, phrase, language):
+        if match is None or not _plausible(text, match, phrase, language):
             continue
+        # dateparser splits "bulan Juli 2017" into "Juli" and "2017": read the year with its month.
+        year = re.match(r"\s+\d{4}\b", text[match.end():])
+        if year and (joined := _parser(language).get_date_data(phrase + year.group(0)).date_obj):
+            phrase, when = phrase + year.group(0), joined
         if when.date() > base.date():  # "on 3 March 2031": nothing about it is published yet
             continue
         period = _parser(language).get_date_data(phrase, date_formats=None).period

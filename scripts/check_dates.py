@@ -1,6 +1,7 @@
 """How named dates are read (``rag.dates``) in real news text, for reading by eye.
 
     python scripts/check_dates.py --articles ../shared/data/large/articles-2025.jsonl --n 120 --seed 11
+    python scripts/check_dates.py --articles ../shared/data/dev/articles.jsonl --languages fr,id --n 120 --seed 3
 
 Draws ``--n`` sentences (7–39 words) that name a month or hold a digit from the articles' first 3,000
 characters, reads each as a question asked on its article's publication day, and prints every window
@@ -32,12 +33,16 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=120, help="sentences to draw")
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--misses", action="store_true", help="also print sentences with a month and no window")
+    ap.add_argument("--languages", help="only articles in these languages (comma-separated, e.g. fr,id)")
     args = ap.parse_args()
 
+    wanted = set(args.languages.split(",")) if args.languages else None
     pool: list[tuple[str, str, str]] = []
     with args.articles.open(encoding="utf-8") as f:
         for line in f:
             article = json.loads(line)
+            if wanted and (article.get("language") or "en") not in wanted:
+                continue
             for sentence in re.split(r"(?<=[.!?])\s+", article.get("text", "")[:3000]):
                 if 6 < len(sentence.split()) < 40 and (MONTHS.search(sentence) or re.search(r"\d", sentence)):
                     pool.append((article.get("language") or "en", sentence,

@@ -99,6 +99,7 @@ def test_a_named_month_or_day_is_read_by_dateparser_in_three_languages() -> None
     assert named("What did the ECB decide in October?", "en") == ("2024-10-01", "2024-10-31", "in October")
     assert named("Qu'a décidé la BCE en octobre ?", "fr") == ("2024-10-01", "2024-10-31", "en octobre")
     assert named("Apa yang terjadi pada bulan Mei?", "id") == ("2025-05-01", "2025-05-31", "Mei")
+    assert named("Apa yang terjadi pada bulan Juli 2017?", "id") == ("2017-07-01", "2017-07-31", "Juli 2017")
     # A day: the coverage of the week from it; the current month: up to the as-of day.
     assert named("What happened on April 12, 2024 in Tehran?", "en") == ("2024-04-12", "2024-04-18",
                                                                          "on April 12, 2024")
