@@ -21,10 +21,10 @@ import sys
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from rag.dates import named_window  # noqa: E402
+from rag.languages import LANGUAGES  # noqa: E402
 
-MONTHS = re.compile(r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December"
-                    r"|janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre"
-                    r"|Januari|Februari|Maret|Mei|Juni|Juli|Agustus|Oktober|Desember)\b")
+# The month names of every language file, as written there (English and Indonesian capitalised).
+MONTHS = re.compile(r"\b(?:" + "|".join(sorted({m for lang in LANGUAGES.values() for m in lang.months})) + r")\b")
 
 
 def main() -> None:
