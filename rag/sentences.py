@@ -29,12 +29,34 @@ _ABBREVIATION_END = re.compile(
 _FRAGMENT_WORDS = 6
 _SENTENCE_CLOSE = re.compile(r"[.!?…:;][\"'»”’)\]]*$")
 
+#: A wire dateline opening a sentence: a place in capitals, maybe a region or the outlet after a
+#: comma or in brackets, then a dash of any kind ("WASHINGTON −", "NEW YORK (AP) —", "JAKARTA,
+#: KOMPAS.com -"). Quoted, it reads as part of the claim; the sentence is the source's words without it.
+_DATELINE = re.compile(r"^[A-ZÀ-Þ][A-ZÀ-Þ.'’]{2,}(?: [A-ZÀ-Þ][A-ZÀ-Þ.'’]+)*"
+                       r"(?:, ?[A-ZÀ-Þ][\w.'’]*(?: [A-ZÀ-Þ][\w.'’]*)?)?"
+                       r"(?: ?\([^()]{1,30}\))? ?[-‐‑‒–—−]{1,2} +(?=[\"“«A-ZÀ-Þ0-9])")
+
+#: A line without a sentence's end whose longer words are mostly capitalised is a heading or a list
+#: entry ("Best Performance by an Actress in a Leading Role in a Play"), however long.
+_TITLE_SHARE = 0.5
+
+
+def _is_fragment(sentence: str) -> bool:
+    if _SENTENCE_CLOSE.search(sentence):
+        return False
+    words = sentence.split()
+    if len(words) < _FRAGMENT_WORDS:
+        return True
+    long = [w for w in words if len(w.strip("\"'“”‘’()«»,")) >= 4]
+    return bool(long) and sum(w.lstrip("\"'“‘(«")[:1].isupper() for w in long) / len(long) >= _TITLE_SHARE
+
 
 def quotable_sentences(text: str) -> list[str]:
     """The sentences of a passage as an answer quotes them: the chunker's split, with the pieces it
     cuts after an abbreviation or an initial joined again (a quote must not stop at "U.S." or
-    "Sen."), and without bylines, datelines and headings (short lines that end no sentence).
-    Chunking keeps its own split, so indexes do not change."""
+    "Sen."), and without bylines, datelines and headings (short or title-case lines that end no
+    sentence, and a wire dateline opening a sentence). Chunking keeps its own split, so indexes do
+    not change."""
     from rag.chunking import split_sentences
 
     out: list[str] = []
@@ -43,7 +65,7 @@ def quotable_sentences(text: str) -> list[str]:
             out[-1] = f"{out[-1]} {piece}"
         else:
             out.append(piece)
-    return [s for s in out if _SENTENCE_CLOSE.search(s) or len(s.split()) >= _FRAGMENT_WORDS]
+    return [s for s in (_DATELINE.sub("", s, count=1) for s in out) if not _is_fragment(s)]
 
 
 #: Added to a sentence's score when the question asks why and the sentence states a cause.

@@ -63,7 +63,30 @@ def test_chunks_keep_line_breaks_so_bylines_and_headings_stay_apart_when_quoted(
     assert all(" ".join(c.text.split()) == s for c, s in zip(chunks, spaced))
     assert len(chunks) > 2 and all(c.n_tokens <= 125 for c in chunks)
     quoted = quotable_sentences(chunks[0].text)
-    assert quoted[0] == "KARSK - The ferry strike ended on Monday."  # no byline, no heading
+    assert quoted[0] == "The ferry strike ended on Monday."  # no byline, no heading, no dateline
     assert "Background" not in " ".join(quoted)
     assert quotable_sentences("He resigned.\nShort line\nA line of six words without end") == [
         "He resigned.", "A line of six words without end"]
+    # Headings and list entries in title case, however long, are not statements either.
+    assert quotable_sentences("Best Performance by an Actress in a Leading Role in a Play\n"
+                              "Glenda Jackson, Edward Albee's Three Tall Women\nShe won.") == ["She won."]
+
+
+def test_quotes_leave_out_wire_datelines_but_not_a_sentence_opening_in_capitals() -> None:
+    from rag.sentences import quotable_sentences
+
+    cases = {
+        "WASHINGTON − The Navy will rename a tanker.": "The Navy will rename a tanker.",
+        "WASHINGTON ‒ President Trump signed it.": "President Trump signed it.",
+        "NEW YORK (AP) — Stocks fell on Monday.": "Stocks fell on Monday.",
+        "JAKARTA, KOMPAS.com - Gempa mengguncang Lombok.": "Gempa mengguncang Lombok.",
+        "PARIS (Reuters) - \"We will respond,\" he said.": "\"We will respond,\" he said.",
+        "SÃO PAULO — Le real a chuté.": "Le real a chuté.",
+        # Not datelines: an acronym in a sentence, capitals without a dash, a lower-case word after it.
+        "NASA said the launch - planned for May - is off.": "NASA said the launch - planned for May - is off.",
+        "UN — it said — will meet.": "UN — it said — will meet.",
+        "BREAKING NEWS: the bridge is closed.": "BREAKING NEWS: the bridge is closed.",
+        "FEMA - the agency - denied it.": "FEMA - the agency - denied it.",
+    }
+    for text, quoted in cases.items():
+        assert quotable_sentences(text) == [quoted], text
