@@ -21,6 +21,7 @@ from __future__ import annotations
 import calendar
 from datetime import datetime, timedelta
 from functools import lru_cache
+import math
 import re
 from typing import Any
 
@@ -35,6 +36,10 @@ _NUMERIC_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}
 
 #: Coverage of a day's events runs on for days after it: "on 12 April" searches the week from then.
 DAY_SPAN = 7
+
+#: How many units a vague count means: "the past few days", "ces derniers jours" → 3; "a few years
+#: ago" → as far back as 5.
+VAGUE_COUNT = {"past": 3, "ago": 5}
 
 
 def _trim(phrase: str) -> str:
@@ -95,6 +100,51 @@ def _plausible(text: str, match: re.Match[str], phrase: str, language: str) -> b
     # Lower case: a month in French ("de novembre"), a verb in English ("they may", "march on"),
     # where month names are capitalised.
     return language != "en" and fold(prev) in languages.stopwords()
+
+
+def in_title(text: str, match: re.Match[str]) -> bool:
+    """Whether a date phrase of several words is written as part of a title, every word capitalised
+    inside the sentence ("Oxford's Word of the Year", "Kata Tahun Ini", "This Week in Tech"): a name,
+    not a period. At the start of the text capitals prove nothing."""
+    words = match.group(0).split()
+    return (len(words) > 1 and bool(text[:match.start()].strip(" \"'«“¿¡"))
+            and all(w[:1].isupper() for w in words))
+
+
+def numbered_window(question: str, as_of: str) -> Window | None:
+    """The period a numbered phrase in ``question`` points to, by the phrase lists of
+    ``rag.languages``: "the past 3 days" → the 3 days up to ``as_of``; "two weeks ago" → the week
+    that began then, "3 days ago" → that day and the ``DAY_SPAN`` days after it (both up to
+    ``as_of``), "two months ago" / "a year ago" → that calendar month / year. A vague count ("the
+    past few days", "ces derniers jours", "in recent weeks") counts 3 back, and "a few years ago"
+    runs from 5 years back to 1. dateparser reads "dua minggu lalu" (two weeks ago) as "minggu
+    lalu" (last week), so the lists read these."""
+    today = datetime.fromisoformat(as_of[:10]).date()
+    for pattern, kind, lang in languages.numbered_period_patterns():
+        m = next((m for m in pattern.finditer(question) if not in_title(question, m)), None)
+        if m is None:
+            continue  # "The Last Five Years" is a title
+        said = (m.groupdict().get("n") or "").lower()
+        count = int(said) if said.isdigit() else lang.number_words.get(said, 0)  # 0: "a few", "ces derniers"
+        unit = next(u for u, words in lang.period_units.items() if re.fullmatch(words, m.group("unit"), re.I))
+        per_unit = languages.PERIOD_UNIT_DAYS[unit]
+        days = max(1, math.ceil((count or VAGUE_COUNT[kind]) * per_unit))
+        if days > 366 * 50:
+            continue
+        start = today - timedelta(days=days)
+        if kind == "past":
+            end = today
+        elif not count:  # "a few weeks ago": from five weeks back to one ("a few days ago": to today)
+            end = today - timedelta(days=math.floor(per_unit) if per_unit >= DAY_SPAN else 0)
+        elif unit == "year":
+            start, end = start.replace(month=1, day=1), start.replace(month=12, day=31)
+        elif unit == "month":
+            start = start.replace(day=1)
+            end = start.replace(day=calendar.monthrange(start.year, start.month)[1])
+        else:
+            end = start + timedelta(days=DAY_SPAN - 1)  # a day's or a week's coverage: the week from then
+        return Window(start.isoformat(), min(end, today).isoformat(), m.group(0))
+    return None
 
 
 def named_window(question: str, language: str, as_of: str | None) -> Window | None:

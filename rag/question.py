@@ -17,7 +17,7 @@ from langchain_core.language_models.chat_models import BaseChatModel
 
 from rag import languages
 from rag.conversation import rewrite_followup, Turn
-from rag.dates import named_window
+from rag.dates import in_title, named_window, numbered_window
 from rag.names import names_in
 from rag.types import Query, Window
 
@@ -64,28 +64,23 @@ def _recent_pattern() -> re.Pattern[str]:
 
 
 def relative_window(question: str, as_of: str | None, language: str = "en") -> Window | None:
-    """The dates a relative expression in a question points to ("this week" → the 8 days up to
-    ``as_of``; "on Monday" → the last 8 days), else a named date (``rag.dates``: "in October" → the
+    """The dates a relative expression in a question points to ("the past 3 days", "il y a deux
+    semaines": ``rag.dates.numbered_window``; "this week" → the 8 days up to ``as_of``; "on Monday" →
+    the last 8 days), else a named date (``rag.dates``: "in October" → the
     last October); None when there is none, no ``as_of`` is known, or the text is a statement rather
     than a question."""
     if not as_of or not is_question(question):
         return None
+    numbered = numbered_window(question, as_of)
+    if numbered is not None:
+        return numbered  # before the phrases: "dua minggu lalu" holds "minggu lalu" (last week)
     today = date.fromisoformat(as_of[:10])
     for pattern, back, span in languages.relative_date_patterns():
-        m = next((m for m in pattern.finditer(question) if not _in_title(question, m)), None)
+        m = next((m for m in pattern.finditer(question) if not in_title(question, m)), None)
         if m:
             start = today - timedelta(days=back)
             return Window(start.isoformat(), (start + timedelta(days=span - 1)).isoformat(), m.group(0))
     return named_window(question, language, as_of)
-
-
-def _in_title(text: str, match: re.Match[str]) -> bool:
-    """Whether a date phrase of several words is written as part of a title, every word capitalised
-    inside the sentence ("Oxford's Word of the Year", "Kata Tahun Ini", "This Week in Tech"): a name,
-    not a period. At the start of the text capitals prove nothing."""
-    words = match.group(0).split()
-    return (len(words) > 1 and bool(text[:match.start()].strip(" \"'«“¿¡"))
-            and all(w[:1].isupper() for w in words))
 
 
 def analyse(question: str, as_of: str | None = None, history: Sequence[Turn] = (),

@@ -2,11 +2,14 @@
 
     python scripts/check_dates.py --articles ../shared/data/large/articles-2025.jsonl --n 120 --seed 11
     python scripts/check_dates.py --articles ../shared/data/dev/articles.jsonl --languages fr,id --n 120 --seed 3
+    python scripts/check_dates.py --articles ../shared/data/large/articles-2025.jsonl --numbered --n 60
 
 Draws ``--n`` sentences (7–39 words) that name a month or hold a digit from the articles' first 3,000
 characters, reads each as a question asked on its article's publication day, and prints every window
 found with the phrase it came from and the words around it. False windows ("60 days", "$11 million")
-show at a glance; so do missed months (run with ``--misses``).
+show at a glance; so do missed months (run with ``--misses``). With ``--numbered`` it draws sentences
+holding a numbered period ("the past 3 days", "il y a deux semaines", "dua minggu lalu") and reads
+them with ``rag.dates.numbered_window`` instead.
 """
 
 from __future__ import annotations
@@ -20,8 +23,8 @@ import sys
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from rag.dates import named_window  # noqa: E402
-from rag.languages import LANGUAGES  # noqa: E402
+from rag.dates import named_window, numbered_window  # noqa: E402
+from rag.languages import LANGUAGES, numbered_period_patterns  # noqa: E402
 
 # The month names of every language file, as written there (English and Indonesian capitalised).
 MONTHS = re.compile(r"\b(?:" + "|".join(sorted({m for lang in LANGUAGES.values() for m in lang.months})) + r")\b")
@@ -34,7 +37,13 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--misses", action="store_true", help="also print sentences with a month and no window")
     ap.add_argument("--languages", help="only articles in these languages (comma-separated, e.g. fr,id)")
+    ap.add_argument("--numbered", action="store_true", help="numbered periods instead of named dates")
     args = ap.parse_args()
+
+    def drawn(sentence: str) -> bool:
+        if args.numbered:
+            return any(p.search(sentence) for p, _, _ in numbered_period_patterns())
+        return bool(MONTHS.search(sentence) or re.search(r"\d", sentence))
 
     wanted = set(args.languages.split(",")) if args.languages else None
     pool: list[tuple[str, str, str]] = []
@@ -44,13 +53,13 @@ def main() -> None:
             if wanted and (article.get("language") or "en") not in wanted:
                 continue
             for sentence in re.split(r"(?<=[.!?])\s+", article.get("text", "")[:3000]):
-                if 6 < len(sentence.split()) < 40 and (MONTHS.search(sentence) or re.search(r"\d", sentence)):
+                if 6 < len(sentence.split()) < 40 and drawn(sentence):
                     pool.append((article.get("language") or "en", sentence,
                                  (article.get("published") or "")[:10] or "2025-06-01"))
     sample = random.Random(args.seed).sample(pool, min(args.n, len(pool)))
     found = 0
     for language, sentence, published in sample:
-        window = named_window(sentence, language, published)
+        window = numbered_window(sentence, published) if args.numbered else named_window(sentence, language, published)
         if window is None:
             if args.misses and MONTHS.search(sentence):
                 print(f"MISS {language} | {sentence[:120]}")

@@ -83,6 +83,34 @@ def test_a_named_weekday_in_a_question_means_the_last_seven_days() -> None:
     assert _dates("What did The Sunday Times report about Brexit?") is None  # a name, not a day
 
 
+def test_numbered_periods_in_three_languages() -> None:
+    # "The past N units": the N units up to the as-of day (hours rounded up to a day).
+    for question in ("What happened in Gaza in the past 3 days?", "Que s'est-il passé ces 3 derniers jours ?",
+                     "Apa yang terjadi dalam tiga hari terakhir?", "Quoi de neuf depuis trois jours ?"):
+        assert _dates(question) == ("2025-06-07", "2025-06-10"), question
+    assert _dates("Who resigned in the last 24 hours?") == ("2025-06-09", "2025-06-10")
+    assert _dates("Apa berita dua belas bulan terakhir?") == ("2024-06-15", "2025-06-10")  # "dua belas", not "dua"
+    # Without a number ("these last days", "recent weeks"): three.
+    assert _dates("Qu'est-ce qui s'est passé ces derniers jours à Gaza ?") == ("2025-06-07", "2025-06-10")
+    assert _dates("What happened in recent weeks in Sudan?") == ("2025-05-20", "2025-06-10")
+    # "N units ago": the week from then for days and weeks; the calendar month or year for those.
+    for question in ("What did the ECB decide two weeks ago?", "Qu'a dit Macron il y a deux semaines ?",
+                     "Apa yang terjadi dua minggu lalu?", "Apa yang terjadi 2 pekan yang lalu?"):
+        assert _dates(question) == ("2025-05-27", "2025-06-02"), question  # not "minggu lalu", last week
+    assert _dates("Siapa yang mundur seminggu yang lalu?") == ("2025-06-03", "2025-06-09")
+    assert _dates("What happened 3 days ago?") == ("2025-06-07", "2025-06-10")
+    assert _dates("What happened two months ago?") == ("2025-04-01", "2025-04-30")
+    assert _dates("Qu'est-ce qui a changé il y a un an ?") == ("2024-01-01", "2024-12-31")
+    # A vague count "ago": from five units back to one (to today for days).
+    assert _dates("What did she say a few weeks ago?") == ("2025-05-06", "2025-06-03")
+    assert _dates("Apa yang terjadi beberapa hari yang lalu?") == ("2025-06-05", "2025-06-10")
+    # Not periods: a title, counts of other things, a past without a number.
+    for question in ("Who starred in The Last Five Years?", "Which team won the last two games?",
+                     "What did the company say about the last 3 quarters?", "How many died in the past?",
+                     "Qui a gagné les 3 derniers matchs ?"):
+        assert _dates(question) is None, question
+
+
 def test_a_date_phrase_written_as_a_title_is_a_name_not_a_period() -> None:
     assert _dates("Apa Kata Tahun Ini versi Kamus Oxford?") is None  # "Word of the Year"
     assert _dates("What did This Week in Tech say about Apple?") is None

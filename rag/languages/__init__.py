@@ -15,10 +15,10 @@ import pkgutil
 import re
 import unicodedata
 
-from rag.languages.base import DATE_SPANS, Language
+from rag.languages.base import DATE_SPANS, Language, PERIOD_UNIT_DAYS
 
-__all__ = ["Language", "LANGUAGES", "DATE_SPANS", "language_name", "reply", "stopwords", "not_names",
-           "combined", "relative_date_patterns"]
+__all__ = ["Language", "LANGUAGES", "DATE_SPANS", "PERIOD_UNIT_DAYS", "language_name", "reply", "stopwords",
+           "not_names", "combined", "relative_date_patterns", "numbered_period_patterns"]
 
 
 def _discover() -> dict[str, Language]:
@@ -109,6 +109,21 @@ def relative_date_patterns() -> tuple[tuple[re.Pattern[str], int, int], ...]:
         alts = [rf"\b(?:{a})\b" for lang in LANGUAGES.values() for a in lang.relative_dates.get(kind, ())]
         if alts:
             out.append((re.compile("|".join(alts), re.I), back, span))
+    return tuple(out)
+
+
+@cache
+def numbered_period_patterns() -> tuple[tuple[re.Pattern[str], str, Language], ...]:
+    """(pattern, "past" or "ago", its language) for every numbered-period phrase of every language,
+    with groups ``n`` (digits or a number word, absent in "ces derniers jours") and ``unit``."""
+    out = []
+    for lang in LANGUAGES.values():
+        words = sorted(lang.number_words, key=len, reverse=True)  # "dua belas" before "dua"
+        n = "(?P<n>" + "|".join([r"\d{1,3}", *(re.escape(w) for w in words)]) + ")"
+        unit = "(?P<unit>" + "|".join(f"(?:{u})" for u in lang.period_units.values()) + ")"
+        for kind, templates in lang.numbered_periods.items():
+            for template in templates:
+                out.append((re.compile(rf"\b{template.format(n=n, unit=unit)}\b", re.I), kind, lang))
     return tuple(out)
 
 

@@ -21,6 +21,10 @@ DATE_SPANS: dict[str, tuple[int, int]] = {
     "last_year": (730, 731),
 }
 
+#: Days in one of each unit a numbered period counts in ("the past 3 days", "il y a deux semaines"):
+#: hours are rounded up to whole days.
+PERIOD_UNIT_DAYS: dict[str, float] = {"hour": 1 / 24, "day": 1, "week": 7, "month": 30, "year": 365}
+
 #: The replies every language may define (``{placeholders}`` are filled by the caller); a missing one
 #: falls back to English.
 REPLY_KEYS = ("abstain", "out_of_window", "older_listed", "older_when", "undated", "example_question", "quoting",
@@ -55,6 +59,13 @@ class Language:
     months: tuple[str, ...] = ()
     #: Relative-date phrases by kind (keys of ``DATE_SPANS``).
     relative_dates: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: Periods counted in units ("the past 3 days", "il y a deux semaines", "2 minggu lalu"): number
+    #: words (digits are read in every language; 0 for a vague count, "few", "plusieurs"), the unit words by key of
+    #: ``PERIOD_UNIT_DAYS`` (regex alternatives), and the phrases as regex templates with ``{n}`` and
+    #: ``{unit}`` by how they point: "past" (the period up to today) or "ago" (that long before today).
+    number_words: Mapping[str, int] = field(default_factory=dict)
+    period_units: Mapping[str, str] = field(default_factory=dict)
+    numbered_periods: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     #: Openers that tie a question to the previous one ("and", "what about", "et", "dan").
     connectives: tuple[str, ...] = ()
     #: Pronouns that always point back at something already named ("they", "elle", "mereka").
