@@ -78,6 +78,11 @@ def _ask(args: argparse.Namespace) -> int:
         print("Sources:")
         for c in answer.citations:
             print(f"  {passage_label(c.n, c)}" + (f"\n      {c.url}" if c.url else ""))
+    elif answer.hits:
+        # A decline lists the closest passages ("the passages below are older"): the reader needs them.
+        print("Closest passages (not answered from):")
+        for n, hit in enumerate(answer.hits, 1):
+            print(f"  {passage_label(n, hit)}" + (f"\n      {hit.url}" if hit.url else ""))
     timings = ", ".join(f"{k} {v:.1f} s" for k, v in answer.timings.items())
     print(f"\n({answer.llm}; {timings})", file=sys.stderr)
     return 0

@@ -36,6 +36,17 @@ def test_ask_json_abstains_on_a_question_the_archive_does_not_cover(index_settin
     assert data["abstained"] is True and data["citations"] == []
 
 
+def test_a_decline_for_the_period_lists_the_passages_it_speaks_of(index_settings: Settings) -> None:
+    # The Etna story is from 2025-06-02; "the past 3 days" as of 2025-06-20 holds nothing.
+    out = run("ask", "Which volcano erupted in the past 3 days?", "--index-dir", str(index_settings.index_dir),
+              "--llm", "extractive", "--as-of", "2025-06-20")
+    assert out.returncode == 0, out.stderr
+    assert "read “past 3 days” as 2025-06-17 to 2025-06-20" in out.stderr
+    assert "The passages below are older" in out.stdout
+    listed = out.stdout.split("Closest passages (not answered from):")[1]
+    assert "Etna erupts, ash closes Catania airport" in listed and "https://example-news.test/etna" in listed
+
+
 def test_ask_on_a_missing_index_says_how_to_build_it(tmp_path: Path) -> None:
     out = run("ask", "anything", "--index-dir", str(tmp_path / "nothing"), "--llm", "extractive")
     assert out.returncode == 2
