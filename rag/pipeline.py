@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from datetime import date
 import time
 from typing import Protocol, runtime_checkable, Union
 
@@ -237,7 +238,8 @@ class Pipeline:
                 timings.update(generation=time.perf_counter() - t1, total=time.perf_counter() - t0)
                 yield Done(replace(base, text=text, abstained=True, timings=timings))
                 return
-        preface = answerer.preface(query, hits, sentences)
+        preface = " ".join(filter(None, (self._stale_note(query, filters, found, hits),
+                                         answerer.preface(query, hits, sentences))))
         if preface:
             note = f"{note} {preface}".strip()
             base = replace(base, note=note)
@@ -278,6 +280,21 @@ class Pipeline:
             yield Done(replace(base, text=abstain_message(query.language), abstained=True, timings=timings))
             return
         yield Done(self._checked(query, base, raw, hits, sentences, checked, free, timings))
+
+    def _stale_note(self, query: Query, filters: Filters | None, found: Found, hits: Sequence[Hit]) -> str:
+        """For a question asking for the latest coverage ("recently", "terbaru"), the date of the newest
+        passage when it is older than ``stale_days``: a "recent" assassination attempt answered from a
+        year-old story must say so before it is read as the news asked about. A question naming its
+        period has its own note."""
+        dated = [h.published[:10] for h in hits if h.published]
+        if not (query.recent and dated and self.settings.stale_days) or found.window is not None:
+            return ""
+        today = date.fromisoformat(filters.as_of[:10]) if filters and filters.as_of else date.today()
+        latest = max(dated)
+        days = (today - date.fromisoformat(latest)).days
+        if days <= self.settings.stale_days:
+            return ""
+        return languages.reply(query.language, "stale").format(latest=latest, days=days, today=today.isoformat())
 
     def _period(self, query: Query, filters: Filters | None, found: Found, hits: list[Hit], answerer: Answerer
                 ) -> tuple[Found, list[Hit], PassageSentences | None, Verdict | None, str]:

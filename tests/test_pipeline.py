@@ -127,6 +127,19 @@ def test_this_week_question_with_only_older_coverage_is_declined_and_lists_it(in
     assert not p.ask("Which volcano erupted?", Filters(as_of="2025-07-20")).abstained
 
 
+def test_a_question_for_recent_news_answered_from_old_coverage_says_how_old(index_settings: Settings) -> None:
+    p = build_pipeline(index_settings)  # extractive: the note comes before the quotes
+    old = p.ask("Which volcano erupted recently?", Filters(as_of="2025-08-01"))
+    assert not old.abstained
+    assert old.text.startswith("The most recent coverage found is from 2025-06-02, 60 days before 2025-08-01:")
+    assert old.note.startswith("The most recent coverage found")
+    fr = p.ask("Quel volcan est entré en éruption récemment ?", Filters(as_of="2025-08-01"))
+    assert fr.text.startswith("La couverture la plus récente trouvée date du 2025-06-02"), fr.text
+    # Fresh coverage, or a question not asking for the latest: no note.
+    assert not p.ask("Which volcano erupted recently?", Filters(as_of="2025-06-20")).note
+    assert not p.ask("Which volcano erupted?", Filters(as_of="2025-08-01")).note
+
+
 def test_a_pasted_sentence_is_not_narrowed_to_the_askers_week(index_settings: Settings) -> None:
     p = pipeline(index_settings, "Etna erupted [1].")
     sentence = "Etna erupted on Monday and ash closed the airport in Catania."
