@@ -60,9 +60,10 @@ class Language:
     #: Relative-date phrases by kind (keys of ``DATE_SPANS``).
     relative_dates: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     #: Periods counted in units ("the past 3 days", "il y a deux semaines", "2 minggu lalu"): number
-    #: words (digits are read in every language; 0 for a vague count, "few", "plusieurs"), the unit words by key of
-    #: ``PERIOD_UNIT_DAYS`` (regex alternatives), and the phrases as regex templates with ``{n}`` and
-    #: ``{unit}`` by how they point: "past" (the period up to today) or "ago" (that long before today).
+    #: words (digits are read in every language; 0 for a vague count, "few", "plusieurs"), the unit
+    #: words by key of ``PERIOD_UNIT_DAYS`` (regex alternatives), and the phrases as regex templates
+    #: with ``{n}`` and ``{unit}`` by how they point: "past" (the period up to today) or "ago" (that
+    #: long before today).
     number_words: Mapping[str, int] = field(default_factory=dict)
     period_units: Mapping[str, str] = field(default_factory=dict)
     numbered_periods: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
