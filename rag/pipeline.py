@@ -238,8 +238,7 @@ class Pipeline:
                 timings.update(generation=time.perf_counter() - t1, total=time.perf_counter() - t0)
                 yield Done(replace(base, text=text, abstained=True, timings=timings))
                 return
-        preface = " ".join(filter(None, (self._stale_note(query, filters, found, hits),
-                                         answerer.preface(query, hits, sentences))))
+        preface = answerer.preface(query, hits, sentences)
         if preface:
             note = f"{note} {preface}".strip()
             base = replace(base, note=note)
@@ -279,13 +278,17 @@ class Pipeline:
         if is_not_covered(raw) or not raw.strip():
             yield Done(replace(base, text=abstain_message(query.language), abstained=True, timings=timings))
             return
-        yield Done(self._checked(query, base, raw, hits, sentences, checked, free, timings))
+        answer = self._checked(query, base, raw, hits, sentences, checked, free, timings)
+        stale = self._stale_note(query, filters, found, [hits[c.n - 1] for c in answer.citations])
+        if stale:  # known once the quoted sources are: shown above the answer when it is final
+            answer = replace(answer, text=f"{stale} {answer.text}", note=f"{stale} {answer.note}".strip())
+        yield Done(answer)
 
     def _stale_note(self, query: Query, filters: Filters | None, found: Found, hits: Sequence[Hit]) -> str:
         """For a question asking for the latest coverage ("recently", "terbaru"), the date of the newest
-        passage when it is older than ``stale_days``: a "recent" assassination attempt answered from a
-        year-old story must say so before it is read as the news asked about. A question naming its
-        period has its own note."""
+        passage the answer quotes (``hits``) when it is older than ``stale_days``: a "recent"
+        assassination attempt answered from a year-old story must say so before it is read as the news
+        asked about. A question naming its period has its own note."""
         dated = [h.published[:10] for h in hits if h.published]
         if not (query.recent and dated and self.settings.stale_days) or found.window is not None:
             return ""

@@ -98,8 +98,8 @@ class Settings(BaseSettings):
                                   "coverage (\"recently\", \"latest\", \"actuellement\", \"terbaru\"): weight of "
                                   "the candidates ranked newest first, fused with the relevance ranking (0: off).")
     stale_days: int = Field(30, ge=0, le=3650, description="A question asking for the latest coverage is told "
-                            "the date of the newest passage it is answered from when that is older than this "
-                            "many days before 'today' (\"The most recent coverage found is from …\"); 0: never.")
+                            "the date of the newest source its answer quotes when that is older than this many "
+                            "days before 'today' (\"The newest source quoted is from …\"); 0: never.")
     rrf_k: int = Field(60, ge=1, le=1000, description="The k of reciprocal rank fusion, 1/(k + rank): larger "
                        "flattens the difference between ranks (60 is the value of the original RRF paper).")
     syndication_overlap: float = Field(0.7, ge=0.0, le=1.0, description="Share of shared 4-word shingles (of the "

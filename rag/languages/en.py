@@ -70,7 +70,7 @@ Did Does Do Was Were Are Has Have New""".split()),
                            "English reliably enough.",
         "older_answer": "Nothing published between {start} and {end} answers this; older coverage (up to "
                         "{latest}; each source's date is listed) says:",
-        "stale": "The most recent coverage found is from {latest}, {days} days before {today}:",
+        "stale": "The newest source quoted is from {latest}, {days} days before {today}:",
         "other_answer": "Nothing published between {start} and {end} answers this; coverage from other dates "
                         "(up to {latest}; each source's date is listed) says:",
         "undated": "undated",

@@ -74,7 +74,7 @@ pourquoi comment quand très aussi après avant entre tout tous selon encore mê
         "older_answer": "Rien de ce qui a été publié entre le {start} et le {end} n’y répond ; des "
                         "articles plus anciens (jusqu’au {latest} ; la date de chaque source est indiquée) "
                         "disent :",
-        "stale": "La couverture la plus récente trouvée date du {latest}, {days} jours avant le {today} :",
+        "stale": "La source citée la plus récente date du {latest}, {days} jours avant le {today} :",
         "other_answer": "Rien de ce qui a été publié entre le {start} et le {end} n’y répond ; des "
                         "articles d'autres dates (jusqu’au {latest} ; la date de chaque source est indiquée) "
                         "disent :",

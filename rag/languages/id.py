@@ -63,7 +63,7 @@ berapa apakah para se tersebut bisa dapat lebih hanya masih saat namun tentang k
                            "bahasa Indonesia.",
         "older_answer": "Tidak ada terbitan antara {start} dan {end} yang menjawabnya; liputan yang lebih "
                         "lama (hingga {latest}; tanggal tiap sumber tercantum) menyebutkan:",
-        "stale": "Liputan terbaru yang ditemukan berasal dari {latest}, {days} hari sebelum {today}:",
+        "stale": "Sumber terbaru yang dikutip berasal dari {latest}, {days} hari sebelum {today}:",
         "other_answer": "Tidak ada terbitan antara {start} dan {end} yang menjawabnya; liputan dari tanggal "
                         "lain (hingga {latest}; tanggal tiap sumber tercantum) menyebutkan:",
         "undated": "tanpa tanggal",
