@@ -21,7 +21,7 @@ import pytest
 
 from rag.factory import build_pipeline
 from rag.settings import Settings
-from rag.types import Answer, Citation, Hit
+from rag.types import Answer, Citation, Filters, Hit
 from ui.app import is_loopback, login_for
 from ui.archive import Archive, results_html
 from ui.chat import ChatHandlers
@@ -96,6 +96,13 @@ def test_supporting_sentence_is_the_cited_passage_sentence(index_settings: Setti
         for s in sentences:
             assert s in answer.hits[n - 1].text
             assert s.rstrip(".") in answer.text.replace(f" [{n}]", "")  # extractive: the claim is that sentence
+
+
+def test_the_final_answer_opens_with_how_old_its_sources_are(index_settings: Settings) -> None:
+    answer = build_pipeline(index_settings).ask("Which volcano erupted recently?", Filters(as_of="2025-08-01"))
+    html = answer_html(1, answer)
+    note = '<div class="window-note">The newest source quoted is from 2025-06-02, 60 days before 2025-08-01:</div>'
+    assert note in html and html.index(note) < html.index('class="cite"')
 
 
 # --- filters, login --------------------------------------------------------------------------------
