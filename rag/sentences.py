@@ -27,7 +27,8 @@ _ABBREVIATION_END = re.compile(
 
 #: A line this short without a sentence's end is a byline, a dateline or a heading, not a statement.
 _FRAGMENT_WORDS = 6
-_SENTENCE_CLOSE = re.compile(r"[.!?…:;][\"'»”’)\]]*$")
+# French sets a closing guillemet off by a (no-break) space: "… la fin. »".
+_SENTENCE_CLOSE = re.compile(r"[.!?…:;](?:[\s\u00a0\u202f]*[\"'»”’)\]])*$")
 
 #: A wire dateline opening a sentence: a place in capitals, maybe a region or the outlet after a
 #: comma or in brackets, then a dash of any kind ("WASHINGTON −", "NEW YORK (AP) —", "JAKARTA,

@@ -67,6 +67,9 @@ def test_chunks_keep_line_breaks_so_bylines_and_headings_stay_apart_when_quoted(
     assert "Background" not in " ".join(quoted)
     assert quotable_sentences("He resigned.\nShort line\nA line of six words without end") == [
         "He resigned.", "A line of six words without end"]
+    # A French quote closes with a spaced guillemet: still a sentence, however short.
+    assert quotable_sentences("« C'est fini. »\n« Nous verrons\u00a0! »") == [
+        "« C'est fini. »", "« Nous verrons\u00a0! »"]
     # Headings and list entries in title case, however long, are not statements either.
     assert quotable_sentences("Best Performance by an Actress in a Leading Role in a Play\n"
                               "Glenda Jackson, Edward Albee's Three Tall Women\nShe won.") == ["She won."]
