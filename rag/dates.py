@@ -103,12 +103,24 @@ def _plausible(text: str, match: re.Match[str], phrase: str, language: str) -> b
 
 
 def in_title(text: str, match: re.Match[str]) -> bool:
-    """Whether a date phrase of several words is written as part of a title, every word capitalised
-    inside the sentence ("Oxford's Word of the Year", "Kata Tahun Ini", "This Week in Tech"): a name,
-    not a period. At the start of the text capitals prove nothing."""
+    """Whether a date phrase is written as part of a name inside the sentence: every word of a
+    phrase of several words capitalised ("Oxford's Word of the Year", "Kata Tahun Ini", "This Week in
+    Tech"), or a single word capitalised that is not a weekday or month ("USA Today", "the Today
+    show", "Le Parisien Aujourd'hui"; "Monday's", "Senin" are dates). At the start of the text
+    capitals prove nothing."""
     words = match.group(0).split()
-    return (len(words) > 1 and bool(text[:match.start()].strip(" \"'«“¿¡"))
-            and all(w[:1].isupper() for w in words))
+    if not text[:match.start()].strip(" \"'«“¿¡"):
+        return False
+    if len(words) > 1:
+        return all(w[:1].isupper() for w in words)
+    return words[0][:1].isupper() and _POSSESSIVE.sub(r"\1", words[0]).lower() not in _calendar_words()
+
+
+@lru_cache(maxsize=1)
+def _calendar_words() -> frozenset[str]:
+    """Weekday and month names of every language file, lower case (capitalised as a rule in some)."""
+    return frozenset(name.lower() for lang in languages.LANGUAGES.values()
+                     for name in (*lang.weekdays, *lang.months) if name.isalpha())
 
 
 def numbered_window(question: str, as_of: str) -> Window | None:

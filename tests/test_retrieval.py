@@ -117,6 +117,13 @@ def test_a_date_phrase_written_as_a_title_is_a_name_not_a_period() -> None:
     assert _dates("Apa kata tahun ini versi Kamus Oxford?") is not None  # lower case: a period
     assert _dates("This Week, who won the final?") is not None  # capitals opening the question prove nothing
     assert _dates("Which Word of the Year did Oxford pick this year?") is not None  # the title skipped, not the period
+    # One capitalised word inside the sentence is a name too, unless it is a weekday or a month.
+    assert _dates("What did USA Today report about the election?") is None
+    assert _dates("What did the Today show say about Trump?") is None
+    assert _dates("Qu'a dit Le Parisien Aujourd'hui sur Macron ?") is None
+    assert _dates("Who won at Sunday's Tony Awards?") is not None
+    assert _dates("Siapa yang menang pada Senin?") is not None
+    assert _dates("Today, who won?") is not None and _dates("Who won today?") is not None
 
 
 def test_a_named_month_or_day_is_read_by_dateparser_in_three_languages() -> None:
