@@ -71,6 +71,13 @@ def test_relative_dates_in_three_languages() -> None:
     for question in ("Who won the election last year?", "Qui a gagné l'an dernier ?", "Siapa yang menang tahun lalu?"):
         assert _dates(question) == ("2023-06-11", "2025-06-10"), question
     assert _dates("Why did Iran attack Israel?") is None
+    # Parts of a day: today's or yesterday's coverage.
+    for question in ("What did Biden say last night?", "Qu'a dit Macron la nuit dernière ?",
+                     "Apa kata Prabowo tadi malam?"):
+        assert _dates(question) == ("2025-06-09", "2025-06-10"), question
+    for question in ("Who plays tonight?", "Qu'a annoncé le gouvernement ce matin ?", "Apa yang terjadi tadi pagi?"):
+        assert _dates(question) == ("2025-06-10", "2025-06-10"), question
+    assert _dates("Who was the guest on The Tonight Show?") is None  # a name
 
 
 def test_a_named_weekday_in_a_question_means_the_last_seven_days() -> None:

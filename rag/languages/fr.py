@@ -28,8 +28,8 @@ pourquoi comment quand très aussi après avant entre tout tous selon encore mê
     months=("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
             "novembre", "décembre"),
     relative_dates={
-        "today": ("aujourd'hui", "aujourd’hui"),
-        "yesterday": ("hier",),
+        "today": ("aujourd'hui", "aujourd’hui", "ce matin", "cet après-midi", "ce soir"),
+        "yesterday": ("hier", "la nuit dernière"),
         "last_week": ("la semaine (dernière|passée)",),
         "this_week": ("cette semaine",),
         "weekday": (rf"({_DAYS})( dernier)?",),

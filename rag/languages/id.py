@@ -26,8 +26,8 @@ berapa apakah para se tersebut bisa dapat lebih hanya masih saat namun tentang k
     months=("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
             "November", "Desember"),
     relative_dates={
-        "today": ("hari ini",),
-        "yesterday": ("kemarin",),
+        "today": ("hari ini", "pagi ini", "siang ini", "sore ini", "malam ini", "tadi pagi", "tadi siang"),
+        "yesterday": ("kemarin", "tadi malam"),  # not "semalam": also "for one night"
         "last_week": ("minggu lalu", "pekan lalu"),
         "this_week": ("minggu ini", "pekan ini"),
         "weekday": (rf"(hari )?({_DAYS})", "hari minggu"),
