@@ -23,14 +23,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from langchain_core.messages import HumanMessage, SystemMessage  # noqa: E402
-
 from rag.eval.claims import load_claims  # noqa: E402
 from rag.languages import language_name  # noqa: E402
-from rag.llm import ensure_local_model, make_chat_model, yes_probability  # noqa: E402
-from rag.prompts import VERIFY_PROMPT, VERIFY_SYSTEM  # noqa: E402
+from rag.llm import ensure_local_model, make_chat_model  # noqa: E402
 from rag.settings import Settings  # noqa: E402
-from rag.verification import missing_calendar, missing_numbers  # noqa: E402
+from rag.verification import LLMVerifier  # noqa: E402
 
 SYSTEM = "You restate news faithfully."
 WITH_PASSAGE = "Passage: {passage}\n\nState one fact from this passage in one {language} sentence."
@@ -87,6 +84,7 @@ def main() -> None:
     claims = load_claims(args.claims, args.articles)[:args.limit]
     settings = Settings(llm="local")
     judge = make_chat_model(settings)
+    verifier = LLMVerifier(lambda: judge)  # the pipeline's own: its prompt, number and calendar rules
     # A second context that keeps every position's logits (the pipeline's keeps only the last).
     llama = Llama(model_path=str(ensure_local_model(settings)), n_ctx=1024, logits_all=True, verbose=False)
     formatter = Jinja2ChatFormatter(template=llama.metadata["tokenizer.chat_template"], eos_token="<|im_end|>",
@@ -95,9 +93,7 @@ def main() -> None:
                                         "mean PMI": [], "lowest PMI": []}
     labels = []
     for c in claims:
-        ruled_out = bool(missing_numbers(c.claim, [c.passage]) + missing_calendar(c.claim, [c.passage]))
-        features["P(YES)"].append(0.0 if ruled_out else yes_probability(judge, [
-            SystemMessage(VERIFY_SYSTEM), HumanMessage(VERIFY_PROMPT.format(passage=c.passage, claim=c.claim))]))
+        features["P(YES)"].append(verifier.verify(c.claim, [c.passage]).score)
         language = language_name(c.language or "en") or "English"
         given = token_logprobs(llama, formatter, WITH_PASSAGE.format(passage=c.passage, language=language), c.claim)
         alone = token_logprobs(llama, formatter, WITHOUT.format(language=language), c.claim)
