@@ -43,7 +43,7 @@ def settings_from(args: argparse.Namespace, **extra: Any) -> Settings:
 def _ask(args: argparse.Namespace) -> int:
     from rag.factory import build_pipeline
     from rag.pipeline import Done, Retrieved, Token
-    from rag.types import Filters, passage_label
+    from rag.types import Citation, Filters, Hit, passage_label
 
     extra = {"top_k": args.top_k} if args.top_k else {}
     pipeline = build_pipeline(settings_from(args, **extra))
@@ -74,15 +74,13 @@ def _ask(args: argparse.Namespace) -> int:
     if any(s.shown and s.translation for s in answer.sentences):
         # The reader must know which words are the model's renderings rather than the sources'.
         print("(≈ …): machine translation by the answering model, not checked word for word.\n")
-    if answer.citations:
-        print("Sources:")
-        for c in answer.citations:
-            print(f"  {passage_label(c.n, c)}" + (f"\n      {c.url}" if c.url else ""))
-    elif answer.hits:
-        # A decline lists the closest passages ("the passages below are older"): the reader needs them.
-        print("Closest passages (not answered from):")
-        for n, hit in enumerate(answer.hits, 1):
-            print(f"  {passage_label(n, hit)}" + (f"\n      {hit.url}" if hit.url else ""))
+    # A decline lists the closest passages instead ("the passages below are older"): the reader needs them.
+    listed: list[tuple[int, Hit | Citation]] = ([(c.n, c) for c in answer.citations]
+                                                or list(enumerate(answer.hits, 1)))
+    if listed:
+        print("Sources:" if answer.citations else "Closest passages (not answered from):")
+        for n, item in listed:
+            print(f"  {passage_label(n, item)}" + (f"\n      {item.url}" if item.url else ""))
     timings = ", ".join(f"{k} {v:.1f} s" for k, v in answer.timings.items())
     print(f"\n({answer.llm}; {timings})", file=sys.stderr)
     return 0
