@@ -29,7 +29,7 @@ from rag.retrieval import Found, Retriever
 from rag.sentences import PassageSentences
 from rag.settings import Settings
 from rag.store import ChunkStore
-from rag.types import Answer, AnswerSentence, Filters, Hit, Query, Window
+from rag.types import Answer, AnswerSentence, Citation, Filters, Hit, Query, Window
 from rag.verification import check_answer, Verdict, Verifier
 
 
@@ -279,18 +279,19 @@ class Pipeline:
             yield Done(replace(base, text=abstain_message(query.language), abstained=True, timings=timings))
             return
         answer = self._checked(query, base, raw, hits, sentences, checked, free, timings)
-        stale = self._stale_note(query, filters, found, [hits[c.n - 1] for c in answer.citations])
+        stale = self._stale_note(query, filters, found.window, answer.citations)
         if stale:  # known once the quoted sources are: shown above the answer when it is final
             answer = replace(answer, text=f"{stale} {answer.text}", note=f"{stale} {answer.note}".strip())
         yield Done(answer)
 
-    def _stale_note(self, query: Query, filters: Filters | None, found: Found, hits: Sequence[Hit]) -> str:
+    def _stale_note(self, query: Query, filters: Filters | None, window: Window | None,
+                    quoted: Sequence[Citation]) -> str:
         """For a question asking for the latest coverage ("recently", "terbaru"), the date of the newest
-        passage the answer quotes (``hits``) when it is older than ``stale_days``: a "recent"
-        assassination attempt answered from a year-old story must say so before it is read as the news
-        asked about. A question naming its period has its own note."""
-        dated = [h.published[:10] for h in hits if h.published]
-        if not (query.recent and dated and self.settings.stale_days) or found.window is not None:
+        source the answer quotes when it is older than ``stale_days``: a "recent" assassination
+        attempt answered from a year-old story must say so before it is read as the news asked about.
+        A question naming its period (``window``) has its own note."""
+        dated = [c.published[:10] for c in quoted if c.published]
+        if not (query.recent and dated and self.settings.stale_days) or window is not None:
             return ""
         today = date.fromisoformat(filters.as_of[:10]) if filters and filters.as_of else date.today()
         latest = max(dated)
