@@ -119,8 +119,9 @@ def in_title(text: str, match: re.Match[str]) -> bool:
 @lru_cache(maxsize=1)
 def _calendar_words() -> frozenset[str]:
     """Weekday and month names of every language file, lower case (capitalised as a rule in some)."""
-    return frozenset(name.lower() for lang in languages.LANGUAGES.values()
-                     for name in (*lang.weekdays, *lang.months) if name.isalpha())
+    every = languages.LANGUAGES.values()
+    names = languages.words_of(every, "weekdays") | languages.words_of(every, "months")
+    return frozenset(name.lower() for name in names if name.isalpha())
 
 
 def numbered_window(question: str, as_of: str) -> Window | None:
