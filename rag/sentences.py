@@ -37,6 +37,13 @@ _DATELINE = re.compile(r"^[A-ZÀ-Þ][A-ZÀ-Þ.'’]{2,}(?: [A-ZÀ-Þ][A-ZÀ-Þ.'
                        r"(?:, ?[A-ZÀ-Þ][\w.'’]*(?: [A-ZÀ-Þ][\w.'’]*)?)?"
                        r"(?: ?\([^()]{1,30}\))? ?[-‐‑‒–—−]{1,2} +(?=[\"“«A-ZÀ-Þ0-9])")
 
+
+
+@cache
+def _page_label() -> re.Pattern[str]:
+    return languages.combined("page_labels", r"^(?:{})\s*")
+
+
 #: A line without a sentence's end whose longer words are mostly capitalised is a heading or a list
 #: entry ("Best Performance by an Actress in a Leading Role in a Play"), however long.
 _TITLE_SHARE = 0.5
@@ -56,8 +63,8 @@ def quotable_sentences(text: str) -> list[str]:
     """The sentences of a passage as an answer quotes them: the chunker's split, with the pieces it
     cuts after an abbreviation or an initial joined again (a quote must not stop at "U.S." or
     "Sen."), and without bylines, datelines and headings (short or title-case lines that end no
-    sentence, and a wire dateline opening a sentence). Chunking keeps its own split, so indexes do
-    not change."""
+    sentence, a wire dateline opening a sentence, and a page's labels such as "AI-assisted summary").
+    Chunking keeps its own split, so indexes do not change."""
     from rag.chunking import split_sentences
 
     out: list[str] = []
@@ -66,7 +73,9 @@ def quotable_sentences(text: str) -> list[str]:
             out[-1] = f"{out[-1]} {piece}"
         else:
             out.append(piece)
-    return [s for s in (_DATELINE.sub("", s, count=1) for s in out) if not _is_fragment(s)]
+    label = _page_label()
+    kept = (_DATELINE.sub("", label.sub("", s, count=1), count=1) for s in out)
+    return [s for s in kept if s and not _is_fragment(s)]
 
 
 #: Added to a sentence's score when the question asks why and the sentence states a cause.

@@ -93,3 +93,15 @@ def test_quotes_leave_out_wire_datelines_but_not_a_sentence_opening_in_capitals(
     }
     for text, quoted in cases.items():
         assert quotable_sentences(text) == [quoted], text
+
+
+def test_quotes_leave_out_a_pages_labels_and_update_stamps() -> None:
+    from rag.sentences import quotable_sentences
+
+    text = ("Updated Nov. 5, 2025, 6:30 p.m. ET\n\nWASHINGTON − The justices asked hard questions.\n\n"
+            "AI-assisted summary The court heard the tariff case on Wednesday.")
+    assert quotable_sentences(text) == ["The justices asked hard questions.",
+                                        "The court heard the tariff case on Wednesday."]
+    # The same words inside a sentence are the source's own.
+    kept = "The paper's AI-assisted summary was updated Nov. 5, 2025, after readers complained."
+    assert quotable_sentences(kept) == [kept]

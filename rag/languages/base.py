@@ -52,6 +52,10 @@ class Language:
     #: sentence stating a cause is preferred when the question asks why (regex alternatives).
     reason_questions: tuple[str, ...] = ()
     reason_cues: tuple[str, ...] = ()
+    #: Labels and stamps a web page sets before an article's own words ("AI-assisted summary",
+    #: "Updated Nov. 5, 2025, 6:30 p.m. ET"), as regex alternatives matched at a sentence's start: left
+    #: out of quotes, since they are the page's furniture, not what the source states.
+    page_labels: tuple[str, ...] = ()
     #: Weekday names Monday first, and month names January first, as whole words (regex alternatives
     #: allowed; "" for a name too ambiguous to match, e.g. Indonesian "minggu", also "week"): a claim
     #: naming a day or month that its source never names is not stated by it, in any language pair.

@@ -25,6 +25,12 @@ Did Does Do Was Were Are Has Have New""".split()),
         "because", "in response to", "in retaliation", "retaliat\\w*", "in revenge", "after", "following",
         "due to", "as a result of", "responds? to", "respond(?:ed)? to", "reason", "to avenge",
     ),
+    page_labels=(
+        r"AI[- ](?:assisted|generated) summary:?",
+        # USA Today's stamp, on its own line before the dateline.
+        r"(?:Updated|Published|Posted):? (?:on )?(?:Jan|Feb|March|April|May|June|July|Aug|Sept|Oct|Nov|Dec)\w*\.? "
+        r"\d{1,2}, \d{4}(?:,? \d{1,2}:\d{2} ?[ap]\.m\.(?: [A-Z]{2,4}\b)?)?",
+    ),
     weekdays=("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
     months=("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
             "November", "December"),
