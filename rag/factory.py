@@ -90,13 +90,15 @@ def build_answerer(settings: Settings, chat_model: BaseChatModel | None = None, 
                                  settings.extractive_passages, settings.min_answerable,
                                  settings.lead_sentence, settings.pick_sentences,
                                  translation_min=settings.translation_min,
-                                 translate_into=settings.translate_languages()), model, verifier
+                                 translate_into=settings.translate_languages(),
+                                 paraphrase=settings.paraphrase_similarity), model, verifier
     return LLMAnswerer(settings.llm, model, model.describe(), settings.focus_sentences), model, verifier
 
 
 def extractive_answerer(settings: Settings) -> ExtractiveAnswerer:
     """The no-LLM answerer with the configured sizes."""
-    return ExtractiveAnswerer(settings.extractive_sentences, settings.extractive_passages)
+    return ExtractiveAnswerer(settings.extractive_sentences, settings.extractive_passages,
+                              settings.paraphrase_similarity)
 
 
 def build_pipeline(settings: Settings, chat_model: BaseChatModel | None = None, *,

@@ -124,16 +124,19 @@ def _same_text(text: str) -> str:
     return " ".join(text.lower().split())
 
 
-def select_sentences(scored: Sequence[Sentence], max_sentences: int = 3, from_passages: int = 3) -> list[Sentence]:
+def select_sentences(scored: Sequence[Sentence], max_sentences: int = 3, from_passages: int = 3,
+                     same: Callable[[Sentence, Sentence], bool] | None = None) -> list[Sentence]:
     """The sentences closest to the question among the first ``from_passages`` passages, in reading
     order (passage, then position); a sentence syndicated verbatim into two passages counts once, and
-    one that asks a question is never chosen."""
+    one that asks a question is never chosen. With ``same``, a sentence that says the same as one
+    already chosen (another outlet's rewrite of the event) is skipped too, so that the next one, often
+    the reason or the detail asked for, is shown instead of the event told twice."""
     best: list[Sentence] = []
     seen: set[str] = set()
     for s in sorted((s for s in scored if s.n <= from_passages and not is_question_sentence(s.text)),
                     key=lambda s: -s.score):
         key = _same_text(s.text)
-        if key not in seen:
+        if key not in seen and not (same and any(same(s, b) for b in best)):
             seen.add(key)
             best.append(s)
         if len(best) == max_sentences:
@@ -193,15 +196,18 @@ class ExtractiveAnswerer(Answerer):
 
     name = "extractive"
 
-    def __init__(self, max_sentences: int = 3, from_passages: int = 3) -> None:
+    def __init__(self, max_sentences: int = 3, from_passages: int = 3, paraphrase: float = 1.0) -> None:
         self.max_sentences, self.from_passages = max_sentences, from_passages
+        #: Cosine at which a sentence restates one already chosen (1: only verbatim copies are skipped).
+        self.paraphrase = paraphrase
 
     @property
     def label(self) -> str:
         return "extractive (no LLM)"
 
     def stream(self, query: Query, hits: Sequence[Hit], sentences: PassageSentences) -> Iterator[Piece]:
-        for s in select_sentences(sentences.scored(query.searched), self.max_sentences, self.from_passages):
+        for s in select_sentences(sentences.scored(query.searched), self.max_sentences, self.from_passages,
+                                  sentences.paraphrases(self.paraphrase)):
             yield AnswerSentence(s.text, (s.n,), "quoted", 1.0, "the source's own words", s.text)
 
 

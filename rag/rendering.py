@@ -62,7 +62,8 @@ class RenderingAnswerer(Answerer):
     def __init__(self, name: str, model: Callable[[], BaseChatModel], verifier: Verifier, label: str = "",
                  max_sentences: int = 3, from_passages: int = 3, min_answerable: float = 0.5,
                  lead: bool = True, pick_from: int = 0, pick_passages: int = 5,
-                 translation_min: float = 0.5, translate_into: frozenset[str] | None = None) -> None:
+                 translation_min: float = 0.5, translate_into: frozenset[str] | None = None,
+                 paraphrase: float = 1.0) -> None:
         self.name = name
         self.model = model
         self.verifier = verifier
@@ -75,6 +76,8 @@ class RenderingAnswerer(Answerer):
         self.translate_into = translate_into
         # At most 9 candidates: their numbers must be single tokens to be read from one next token.
         self.pick_from, self.pick_passages = min(pick_from, 9), pick_passages
+        #: Cosine at which a sentence restates one already chosen (1: only verbatim copies are skipped).
+        self.paraphrase = paraphrase
 
     @property
     def label(self) -> str:
@@ -85,21 +88,24 @@ class RenderingAnswerer(Answerer):
 
     def _chosen(self, query: Query, sentences: PassageSentences, pick: bool = True) -> list[Sentence]:
         scored = sentences.scored(query.searched)
-        chosen = select_sentences(scored, self.max_sentences, self.from_passages)
+        same = sentences.paraphrases(self.paraphrase)
+        chosen = select_sentences(scored, self.max_sentences, self.from_passages, same)
         if not (pick and self.pick_from):
             return chosen
-        picked = self._pick(query, scored)
+        picked = self._pick(query, scored, same)
         if picked is None:
             return chosen
         # The sentence the model names as the answer first, then the closest others in reading order.
         rest = [s for s in chosen if s.text != picked.text][:self.max_sentences - 1]
         return [picked, *rest]
 
-    def _candidates(self, scored: Sequence[Sentence]) -> list[Sentence]:
-        best = select_sentences(scored, self.pick_from, self.pick_passages)
+    def _candidates(self, scored: Sequence[Sentence], same: Callable[[Sentence, Sentence], bool] | None = None
+                    ) -> list[Sentence]:
+        best = select_sentences(scored, self.pick_from, self.pick_passages, same)
         return sorted(best, key=lambda s: -s.score)
 
-    def _pick(self, query: Query, scored: Sequence[Sentence]) -> Sentence | None:
+    def _pick(self, query: Query, scored: Sequence[Sentence],
+              same: Callable[[Sentence, Sentence], bool] | None = None) -> Sentence | None:
         """The candidate sentence the model names as answering the question, read from its next-token
         odds over their numbers; None when "0" (none) is likelier than any number, or on failure.
 
@@ -108,7 +114,7 @@ class RenderingAnswerer(Answerer):
         """
         from rag.llm import option_probabilities
 
-        candidates = self._candidates(scored)
+        candidates = self._candidates(scored, same)
         if not candidates:
             return None
         listed = "\n".join(f"{i}. {c.text}" for i, c in enumerate(candidates, 1))

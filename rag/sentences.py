@@ -6,7 +6,7 @@ Shared by the answerers (which sentences to quote, render or focus on) and the v
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 import re
@@ -115,6 +115,7 @@ class PassageSentences:
         self.items = [(n, i, s) for n, hit in enumerate(hits, 1)
                       for i, s in enumerate(quotable_sentences(hit.text)[:max_per_passage])]
         self.vectors = embedder.embed_passages([s for _, _, s in self.items])
+        self._rows = {(n, i): j for j, (n, i, _) in enumerate(self.items)}
         # The answerability judge, the preface, the answer and a lookup's match all embed the same text.
         self._queries: dict[str, np.ndarray] = {}
 
@@ -140,6 +141,17 @@ class PassageSentences:
             cause = REASON_BONUS if why and _reason_cue().search(text) else 0.0
             out.append(Sentence(n, i, text, float(sim) + 0.05 * overlap + 0.01 / n + cause))
         return out
+
+    def similarity(self, a: Sentence, b: Sentence) -> float:
+        """Cosine between two of these sentences, both embedded as passages."""
+        return float(self.vectors[self._rows[(a.n, a.index)]] @ self.vectors[self._rows[(b.n, b.index)]])
+
+    def paraphrases(self, threshold: float) -> Callable[[Sentence, Sentence], bool] | None:
+        """A test of whether two of these sentences say the same thing (cosine ≥ ``threshold``), for
+        ``select_sentences``; None when ``threshold`` is 1 or more (off)."""
+        if threshold >= 1.0:
+            return None
+        return lambda a, b: self.similarity(a, b) >= threshold
 
     def support(self, claim: str) -> Sentence | None:
         """The passage sentence closest in meaning to ``claim`` (score = cosine), or None."""

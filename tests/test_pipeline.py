@@ -16,7 +16,7 @@ from rag.pipeline import Done, Pipeline, Retrieved, Token
 from rag.question import relative_window
 from rag.retrieval import LexicalChannel
 from rag.settings import Settings
-from rag.types import Filters, Window
+from rag.types import Filters, Hit, Window
 
 SEED_ID = None  # the sample's id is derived from its content; found by title below
 
@@ -259,3 +259,29 @@ def test_a_pasted_sentence_is_found_by_its_closest_sentence_or_declined(index_se
     assert absent.abstained and "No sentence of the archive matches this one" in absent.text
     assert absent.hits  # the closest passages are still listed
     assert p.answerer.model().prompts == []  # lookups never reach the LLM
+
+
+def test_quotes_skip_another_outlets_rewrite_of_the_event_and_reach_the_reason(index_settings: Settings) -> None:
+    from rag.generation import select_sentences
+    from rag.sentences import PassageSentences
+
+    # Three outlets tell the event in nearly the same words; only one says why. Ranked by closeness to
+    # the question, the three tellings come first and the reason fourth.
+    hits = [Hit("a#0", "a", "The city council voted on Tuesday to close the old harbour bridge to all traffic. "
+                "The bridge opened in 1931 and carries 9,000 cars a day.", 0.9, "A"),
+            Hit("b#0", "b", "On Tuesday the city council voted to shut the old harbour bridge to all traffic. "
+                "Engineers had found deep cracks in two of its steel supports, the council said.", 0.9, "B"),
+            Hit("c#0", "c", "Councillors voted Tuesday to close the harbour bridge to every vehicle. "
+                "Shops near the bridge fear losing customers.", 0.9, "C")]
+    p = build_pipeline(index_settings.model_copy(update={"llm": "extractive"}))
+    sentences = PassageSentences(hits, p.embedder)
+    scored = sentences.scored("Why did the city council close the harbour bridge?")
+    told_twice = select_sentences(scored, 2, 3)
+    assert all("voted" in s.text for s in told_twice)
+    shown = select_sentences(scored, 2, 3, sentences.paraphrases(index_settings.paraphrase_similarity))
+    assert "voted" in shown[0].text and "cracks" in shown[1].text
+    assert sentences.paraphrases(1.0) is None
+    # The extractive answerer, as configured, does the same.
+    answer = p.answerer.stream  # type: ignore[attr-defined]
+    query = p.analyse("Why did the city council close the harbour bridge?")
+    assert any("cracks" in piece.text for piece in answer(query, hits, sentences))
