@@ -46,19 +46,26 @@ def tokenize(text: str) -> list[str]:
 
 def matches(meta: dict[str, Any], where: dict[str, Any] | None) -> bool:
     """Whether chunk metadata satisfies a Chroma ``where`` clause of the kind ``build_where`` makes
-    (``$and`` of ``$gte``/``$lte``/``$in`` on fields); a missing field never satisfies a bound."""
+    (``$and``/``$or`` of ``$gte``/``$lte``/``$gt``/``$lt``/``$in`` on fields); a missing field never
+    satisfies a bound."""
     if not where:
         return True
     if "$and" in where:
         return all(matches(meta, clause) for clause in where["$and"])
+    if "$or" in where:
+        return any(matches(meta, clause) for clause in where["$or"])
     for field, cond in where.items():
         value = meta.get(field)
         for op, ref in cond.items():
             if op == "$in" and value not in ref:
                 return False
-            if op in ("$gte", "$lte") and (value is None or (value < ref if op == "$gte" else value > ref)):
+            if op in _BOUNDS and (value is None or not _BOUNDS[op](value, ref)):
                 return False
     return True
+
+
+_BOUNDS = {"$gte": lambda v, r: v >= r, "$lte": lambda v, r: v <= r, "$gt": lambda v, r: v > r,
+           "$lt": lambda v, r: v < r}
 
 
 @dataclass

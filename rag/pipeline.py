@@ -314,7 +314,7 @@ class Pipeline:
             judged = answerer.answerable(query, hits, sentences)
             if judged is None or not judged.checked or judged.supported:
                 return found, hits, sentences, judged, ""
-            found = self.retriever.find(query, filters, use_window=False)
+            found = self.retriever.find(query, filters, other_dates=True)
             hits = self.retriever.gate(found.hits)
             if not hits:
                 return found, hits, None, judged, ""

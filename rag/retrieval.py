@@ -37,8 +37,10 @@ def _shift(day: str, days: int) -> str:
     return (date.fromisoformat(day[:10]) + timedelta(days=days)).isoformat()
 
 
-def build_where(filters: Filters, window: Window | None = None, slack_days: int = 0) -> dict[str, Any] | None:
-    """Chroma ``where`` clause for the filters (and a relative-date window narrowing them).
+def build_where(filters: Filters, window: Window | None = None, slack_days: int = 0,
+                outside: bool = False) -> dict[str, Any] | None:
+    """Chroma ``where`` clause for the filters (and a relative-date window narrowing them, or with
+    ``outside`` excluding it: the other dates, searched when the window's passages do not answer).
 
     ``slack_days`` widens the dates the pipeline infers (the as-of day, a relative window's edges) but
     not the ones the reader typed (``date_from``/``date_to``): publication dates of wire copy and the
@@ -50,8 +52,11 @@ def build_where(filters: Filters, window: Window | None = None, slack_days: int 
     hi = min([d for d in (filters.date_to, as_of) if d], default=None)
     if window:
         start, end = _shift(window.start, -slack_days), _shift(window.end, slack_days)
-        lo = max(lo or start, start)
-        hi = min(hi or end, end)
+        if outside:
+            clauses.append({"$or": [{"published_day": {"$lt": _day(start)}}, {"published_day": {"$gt": _day(end)}}]})
+        else:
+            lo = max(lo or start, start)
+            hi = min(hi or end, end)
     if lo:
         clauses.append({"published_day": {"$gte": _day(lo)}})
     if hi:
@@ -274,15 +279,16 @@ class Retriever:
         self.recency_weight = recency_weight
 
     def find(self, query: Query, filters: Filters | None = None, top_k: int | None = None,
-             use_window: bool = True) -> Found:
+             other_dates: bool = False) -> Found:
         """The best ``top_k`` passages (default: the retriever's), and whether they honour the period
         the query names.
 
         A relative date in a question ("this week") narrows the search to its window, unless the
         filters carry typed dates (``date_from``/``date_to``), which replace it. When nothing
-        relevant falls inside it, the best passages from any date are returned, marked
-        ``outside_window``: the caller must not present them as that week's news. ``use_window=False``
-        searches every date at once (the caller's fallback when the period's passages do not answer).
+        relevant falls inside it, the best passages from the other dates are returned, marked
+        ``outside_window``: the caller must not present them as that week's news. ``other_dates=True``
+        searches the other dates at once (the caller's fallback when the period's passages do not
+        answer: it must not list them again as older coverage).
         """
         filters = filters or Filters()
         k = top_k or self.top_k
@@ -291,12 +297,12 @@ class Retriever:
         # Dates the reader typed are the reader's choice of period: they replace the question's own, and
         # the reader may turn the question's own off.
         window = None if filters.date_from or filters.date_to or not filters.question_dates else query.window
-        if not use_window:
-            return Found(self._search(query, vector, build_where(filters, None, slack), k), window,
+        if other_dates or window is None:
+            return Found(self._search(query, vector, build_where(filters, window, slack, outside=True), k), window,
                          outside_window=window is not None)
         hits = self._search(query, vector, build_where(filters, window, slack), k)
-        if window and not self.gate(hits):
-            return Found(self._search(query, vector, build_where(filters, None, slack), k), window,
+        if not self.gate(hits):
+            return Found(self._search(query, vector, build_where(filters, window, slack, outside=True), k), window,
                          outside_window=True)
         return Found(hits, window)
 

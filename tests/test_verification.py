@@ -314,6 +314,27 @@ def test_a_period_with_no_answer_gets_the_latest_older_coverage_when_it_answers(
     assert declined.hits and not declined.note
 
 
+def test_a_period_whose_passages_do_not_answer_lists_only_other_dates_as_older(index_settings: Settings,
+                                                                              tmp_path: Path) -> None:
+    from rag.indexer import reindex
+    from rag.types import Filters
+
+    # This week's story, judged not to answer, and an older one on the same volcano. The fallback
+    # searches the other dates: what the decline calls older is older, not the week's story again.
+    stories = [("new", "2025-06-02", "Mount Etna erupted on Monday, sending ash over Catania."),
+               ("old", "2025-04-10", "Mount Etna erupted in April, its lava flowing towards Bronte.")]
+    (tmp_path / "a.jsonl").write_text("".join(
+        json.dumps({"id": i, "title": f"Etna ({day})", "published": day, "text": text, "language": "en"}) + "\n"
+        for i, day, text in stories))
+    settings = index_settings.model_copy(update={"index_dir": tmp_path / "index"})
+    assert reindex(settings, [tmp_path / "a.jsonl"]).added == 2
+    declined = rendering(settings, ScriptedChat(prompts=[], answerable="NO")).ask(
+        "Which volcano erupted this week?", Filters(as_of="2025-06-04"))
+    assert declined.abstained and declined.window is not None
+    assert [h.article_id for h in declined.hits] == ["old"], declined.hits
+    assert "are older (the latest from 2025-04-10)" in declined.text
+
+
 def test_a_named_past_month_with_no_answer_gets_later_coverage_said_so(index_settings: Settings) -> None:
     from rag.types import Filters
 
