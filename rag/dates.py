@@ -30,8 +30,10 @@ from rag.languages import fold
 from rag.types import Window
 
 _POSSESSIVE = re.compile(r"(\w)['’]s\b")
-# Amounts and shares are not days: dateparser reads "$11 million" as November, "from 10%" as October.
-_AMOUNT = re.compile(r"[$€£¥]\s?\d[\d,.]*|\d[\d,.]*\s?(?:%|percent\b|pour ?cent\b|persen\b)", re.I)
+# Amounts, shares and numbered things are not days: dateparser reads "$11 million" as November, "from
+# 10%" as October, and "Red No. 3 in January" as 3 January.
+_AMOUNT = re.compile(r"[$€£¥]\s?\d[\d,.]*|\d[\d,.]*\s?(?:%|percent\b|pour ?cent\b|persen\b)"
+                     r"|(?:\b(?:No|Nos|Nr|nº|n°|number|numéro|nomor)\.?|#)\s?\d+", re.I)
 _NUMERIC_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}")
 
 #: Coverage of a day's events runs on for days after it: "on 12 April" searches the week from then.

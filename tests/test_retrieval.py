@@ -154,6 +154,9 @@ def test_a_named_month_or_day_is_read_by_dateparser_in_three_languages() -> None
                      "Which store closes within 60 days?", "Who removed 11 of 14 board members?"):
         assert named(question, "en") is None, question
     assert named("Apa itu Mei Ling Group?", "id") is None
+    # A numbered thing before a month is not its day: "Red No. 3 in January" is January.
+    assert named("Why did the FDA ban Red No. 3 in January?", "en") == ("2025-01-01", "2025-01-31", "in January")
+    assert named("Quelle route n° 7 a fermé en octobre ?", "fr") == ("2024-10-01", "2024-10-31", "en octobre")
     assert named("What did the ECB decide in October?", "xx") is None  # a language dateparser lacks
 
 
