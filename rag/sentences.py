@@ -50,6 +50,10 @@ _TITLE_SHARE = 0.5
 
 
 def _is_fragment(sentence: str) -> bool:
+    if sentence.endswith(":"):
+        # A lead-in ("Here's what travelers should know:", "Patel said the following:"): what it
+        # introduces is the statement, and it says nothing alone.
+        return True
     if _SENTENCE_CLOSE.search(sentence):
         return False
     words = sentence.split()
@@ -62,8 +66,8 @@ def _is_fragment(sentence: str) -> bool:
 def quotable_sentences(text: str) -> list[str]:
     """The sentences of a passage as an answer quotes them: the chunker's split, with the pieces it
     cuts after an abbreviation or an initial joined again (a quote must not stop at "U.S." or
-    "Sen."), and without bylines, datelines and headings (short or title-case lines that end no
-    sentence, a wire dateline opening a sentence, and a page's labels such as "AI-assisted summary").
+    "Sen."), and without bylines, datelines, headings and lead-ins (short or title-case lines that end
+    no sentence, a sentence ending in a colon, a wire dateline opening a sentence, and a page's labels such as "AI-assisted summary").
     Chunking keeps its own split, so indexes do not change."""
     from rag.chunking import split_sentences
 

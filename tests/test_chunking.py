@@ -73,6 +73,9 @@ def test_chunks_keep_line_breaks_so_bylines_and_headings_stay_apart_when_quoted(
     # Headings and list entries in title case, however long, are not statements either.
     assert quotable_sentences("Best Performance by an Actress in a Leading Role in a Play\n"
                               "Glenda Jackson, Edward Albee's Three Tall Women\nShe won.") == ["She won."]
+    # A lead-in says nothing alone; what it introduces does.
+    assert quotable_sentences("The FBI director also said the following about the arrest:\n"
+                              "“No one is above the law.”") == ["“No one is above the law.”"]
 
 
 def test_quotes_leave_out_wire_datelines_but_not_a_sentence_opening_in_capitals() -> None:
