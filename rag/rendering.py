@@ -95,9 +95,10 @@ class RenderingAnswerer(Answerer):
         picked = self._pick(query, scored, same)
         if picked is None:
             return chosen
-        # The sentence the model names as the answer first, then the closest others in reading order.
-        rest = [s for s in chosen if s.text != picked.text][:self.max_sentences - 1]
-        return [picked, *rest]
+        # The sentence the model names as the answer first, then the closest others in reading order
+        # (the least close one makes room for it, not the last one read).
+        rest = sorted((s for s in chosen if s.text != picked.text), key=lambda s: -s.score)[:self.max_sentences - 1]
+        return [picked, *sorted(rest, key=lambda s: (s.n, s.index))]
 
     def _candidates(self, scored: Sequence[Sentence], same: Callable[[Sentence, Sentence], bool] | None = None
                     ) -> list[Sentence]:

@@ -67,8 +67,8 @@ def quotable_sentences(text: str) -> list[str]:
     """The sentences of a passage as an answer quotes them: the chunker's split, with the pieces it
     cuts after an abbreviation or an initial joined again (a quote must not stop at "U.S." or
     "Sen."), and without bylines, datelines, headings and lead-ins (short or title-case lines that end
-    no sentence, a sentence ending in a colon, a wire dateline opening a sentence, and a page's labels such as "AI-assisted summary").
-    Chunking keeps its own split, so indexes do not change."""
+    no sentence, a sentence ending in a colon, a wire dateline opening a sentence, and a page's labels
+    such as "AI-assisted summary"). Chunking keeps its own split, so indexes do not change."""
     from rag.chunking import split_sentences
 
     out: list[str] = []

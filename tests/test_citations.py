@@ -53,3 +53,19 @@ def test_a_sentence_that_asks_is_never_chosen_as_an_answer() -> None:
     # The subheading and the rhetorical question match the question's words best; neither answers.
     assert [s.text for s in select_sentences(scored, 2)] == [
         "Air India flight 171 was bound for London.", "“Why now?” she asked, as the crash site was cleared."]
+
+
+def test_the_picked_sentence_leads_and_the_least_close_one_makes_room_for_it() -> None:
+    from types import SimpleNamespace
+
+    from rag.rendering import RenderingAnswerer
+    from rag.sentences import Sentence
+
+    close, aside, closer, picked = (Sentence(1, 0, "A.", 0.95), Sentence(1, 5, "B.", 0.80),
+                                    Sentence(2, 0, "C.", 0.90), Sentence(3, 0, "D.", 0.70))
+    sentences = SimpleNamespace(scored=lambda _: [close, aside, closer, picked], paraphrases=lambda _: None)
+    answerer = RenderingAnswerer("local", lambda: None, verifier=None, pick_from=8)  # type: ignore[arg-type]
+    answerer._pick = lambda *_: picked  # type: ignore[method-assign]
+    chosen = answerer._chosen(SimpleNamespace(searched="Why?"), sentences)  # type: ignore[arg-type]
+    # Not the last one read ("C.", second closest) but the least close ("B.") gives way to the pick.
+    assert [s.text for s in chosen] == ["D.", "A.", "C."]
