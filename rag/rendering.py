@@ -97,7 +97,8 @@ class RenderingAnswerer(Answerer):
             return chosen
         # The sentence the model names as the answer first, then the closest others in reading order
         # (the least close one makes room for it, not the last one read).
-        rest = sorted((s for s in chosen if s.text != picked.text), key=lambda s: -s.score)[:self.max_sentences - 1]
+        others = [s for s in chosen if s.text != picked.text and not (same and same(s, picked))]
+        rest = sorted(others, key=lambda s: -s.score)[:self.max_sentences - 1]
         return [picked, *sorted(rest, key=lambda s: (s.n, s.index))]
 
     def _candidates(self, scored: Sequence[Sentence], same: Callable[[Sentence, Sentence], bool] | None = None
