@@ -88,10 +88,11 @@ def unmentioned(query: Query, hits: Sequence[Hit]) -> list[str]:
     """The question's names that no passage of ``hits`` mentions (an empty list when all are, or when it
     cannot be told).
 
-    Only what is surely a rare name is checked: not numbers, acronyms ("FDA" may be spelled out),
-    weekdays or months, a single word opening a sentence (maybe an ordinary word), nor names made only
-    of words the tokenizer knows whole ("Italian volcano": a passage on Etna need not say "Italian").
-    A name counts as mentioned when one of its rare words, or a close form of it, is in a passage.
+    Only what is surely a rare name is checked: not numbers, weekdays or months, a single word opening
+    a sentence (maybe an ordinary word), nor names made only of words the tokenizer knows whole
+    ("Italian volcano": a passage on Etna need not say "Italian"). A name counts as mentioned when one
+    of its rare words, or a close form of it, is in a passage; a rare acronym ("IHOP", "NTSB", "KPK")
+    also when a passage spells it out ("National Transportation Safety Board").
     And only when every passage is in the question's language: across languages names change form
     ("Pékin", "Beijing")."""
     if query.is_lookup or not query.names or not hits:
@@ -101,6 +102,11 @@ def unmentioned(query: Query, hits: Sequence[Hit]) -> list[str]:
     vocabulary = {w for h in hits for w in _words(f"{h.title} {h.text}")}
     missing = []
     for name in query.names:
+        if _ACRONYM.fullmatch(name):
+            # One the tokenizer knows whole ("FDA", "NATO") is famous enough to go unsaid or be paraphrased.
+            if _rare(name) and name.lower() not in vocabulary and not _spelled_out(name, hits):
+                missing.append(name)
+            continue
         opening = " " not in name and _opens_sentence(name, query.searched)
         if re.fullmatch(r"[\d,.]+", name) or name.isupper() or opening:
             continue
@@ -108,6 +114,29 @@ def unmentioned(query: Query, hits: Sequence[Hit]) -> list[str]:
         if rare and not any(_mentioned(w, vocabulary) for r in rare for w in _words(r)):
             missing.append(name)
     return missing
+
+
+_ACRONYM = re.compile(r"[A-Z]{3,6}")
+
+
+def _spelled_out(acronym: str, hits: Sequence[Hit]) -> bool:
+    """Whether a passage writes ``acronym`` out: consecutive words, from a capitalised one to a
+    capitalised one, whose initials spell it with or without the short words between them ("Food and
+    Drug Administration", "Department of Justice", "Perserikatan Bangsa-Bangsa")."""
+    for hit in hits:
+        words = re.findall(r"[^\W\d_]+", f"{hit.title} {hit.text}")
+        for i, first in enumerate(words):
+            if first[0] != acronym[0]:
+                continue
+            initials, capitals = "", ""
+            for word in words[i:i + 2 * len(acronym)]:
+                initials += word[0].upper()
+                capitals += word[0] if word[0].isupper() else ""
+                if word[0].isupper() and acronym in (initials, capitals):
+                    return True
+                if len(capitals) >= len(acronym):
+                    break
+    return False
 
 
 def _rare(word: str) -> bool:

@@ -354,8 +354,15 @@ def test_names_no_passage_mentions_are_found_and_close_forms_count_as_mentions()
                        [passage("Mount Etna erupted; Catania airport closed.")]) == []
     assert unmentioned(analyse("Which Italian volcano erupted near Catanio?"),
                        [passage("Mount Etna erupted; the airport closed.")]) == ["Catanio"]
-    # Numbers, acronyms, weekdays and a capitalised word opening the question are not checked.
+    # Numbers, famous acronyms, weekdays and a capitalised word opening the question are not checked.
     assert unmentioned(analyse("Dozens saw the NASA probe on Tuesday carrying 242 people?"), etna) == []
+    # A rare acronym is: a passage must write it, or spell it out.
+    waffles = [passage("Waffle House added a 50-cent surcharge per egg, citing the rise in egg prices.")]
+    assert unmentioned(analyse("Why did IHOP add a surcharge on eggs?"), waffles) == ["IHOP"]
+    pancakes = [passage("The International House of Pancakes added a surcharge on eggs on Monday.")]
+    assert unmentioned(analyse("Why did IHOP add a surcharge on eggs?"), pancakes) == []
+    assert unmentioned(analyse("What did the NTSB find?"), [passage("The National Transportation Safety "
+                                                                    "Board found a loose bolt.")]) == []
     # Passages in another language than the question: names change form, so nothing is claimed missing.
     assert unmentioned(analyse("A rare Labubu figurine sold in Beijing for how much?"),
                        [passage("Une photo rare vendue à Pékin.", "fr")]) == []
