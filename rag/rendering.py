@@ -136,8 +136,8 @@ class RenderingAnswerer(Answerer):
 
         # Judged on the closest sentences, not on the model's pick: shown the sentence it picked, the
         # judge said YES to one more unanswerable question in 15 (docs/faithful-answers.md). Rewrites
-        # of one fact are kept here: the judge leans on them (without them it declined the Etna and Chipotle
-        # dev questions, which the archive answers), while the reader is spared them.
+        # of one fact are kept here: the judge leans on them (without them it lost the Etna and Chipotle dev
+        # questions, which the archive answers), while the reader is spared them.
         chosen = self._chosen(query, sentences, pick=False, distinct=False)
         if not chosen:
             return Verdict(False, 0.0, "no source sentence to answer from")
