@@ -32,7 +32,7 @@ from rag.types import Window
 _POSSESSIVE = re.compile(r"(\w)['’]s\b")
 # Amounts, shares and numbered things are not days: dateparser reads "$11 million" as November, "from
 # 10%" as October, and "Red No. 3 in January" as 3 January.
-_AMOUNT = re.compile(r"[$€£¥]\s?\d[\d,.]*|\d[\d,.]*\s?(?:%|percent\b|pour ?cent\b|persen\b)"
+_NOT_A_DAY = re.compile(r"[$€£¥]\s?\d[\d,.]*|\d[\d,.]*\s?(?:%|percent\b|pour ?cent\b|persen\b)"
                      r"|(?:\b(?:No|Nos|Nr|nº|n°|number|numéro|nomor)\.?|#)\s?\d+", re.I)
 _NUMERIC_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}")
 
@@ -115,15 +115,7 @@ def in_title(text: str, match: re.Match[str]) -> bool:
         return False
     if len(words) > 1:
         return all(w[:1].isupper() for w in words)
-    return words[0][:1].isupper() and _POSSESSIVE.sub(r"\1", words[0]).lower() not in _calendar_words()
-
-
-@lru_cache(maxsize=1)
-def _calendar_words() -> frozenset[str]:
-    """Weekday and month names of every language file, lower case (capitalised as a rule in some)."""
-    every = languages.LANGUAGES.values()
-    names = languages.words_of(every, "weekdays") | languages.words_of(every, "months")
-    return frozenset(name.lower() for name in names if name.isalpha())
+    return words[0][:1].isupper() and not languages.calendar_names().fullmatch(words[0])
 
 
 def numbered_window(question: str, as_of: str) -> Window | None:
@@ -167,7 +159,7 @@ def named_window(question: str, language: str, as_of: str | None) -> Window | No
     the last October up to ``as_of``), the day and the ``DAY_SPAN`` days after it for a day. None when
     the question names no month, or dateparser does not know ``language``."""
     # "November's supermoon": dateparser reads no date in a possessive.
-    text = _AMOUNT.sub(lambda m: "#" * len(m.group(0)), _POSSESSIVE.sub(r"\1", question))
+    text = _NOT_A_DAY.sub(lambda m: "#" * len(m.group(0)), _POSSESSIVE.sub(r"\1", question))
     try:
         base = datetime.fromisoformat(as_of[:10]) if as_of else datetime.now()
         if not _names_a_date(text, language):

@@ -16,6 +16,7 @@ changes the store.
 from __future__ import annotations
 
 from dataclasses import dataclass
+import operator
 import re
 import threading
 from typing import Any
@@ -64,8 +65,7 @@ def matches(meta: dict[str, Any], where: dict[str, Any] | None) -> bool:
     return True
 
 
-_BOUNDS = {"$gte": lambda v, r: v >= r, "$lte": lambda v, r: v <= r, "$gt": lambda v, r: v > r,
-           "$lt": lambda v, r: v < r}
+_BOUNDS = {"$gte": operator.ge, "$lte": operator.le, "$gt": operator.gt, "$lt": operator.lt}
 
 
 @dataclass

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from difflib import SequenceMatcher
-from functools import cache
 import re
 
 from rag import languages
@@ -59,13 +58,6 @@ def common_words(text: str, names: Sequence[str], passages: Sequence[str]) -> se
     return common
 
 
-@cache
-def _calendar() -> re.Pattern[str]:
-    # Weekdays and months are dates, which the time window reads; passages write "June 2" for "Monday".
-    alts = [a for lang in languages.LANGUAGES.values() for a in (*lang.weekdays, *lang.months) if a]
-    return re.compile(rf"(?:{'|'.join(alts)})(?:['’]s)?", re.I)
-
-
 def _words(text: str) -> list[str]:
     return [re.sub(r"'s$", "", w) for w in re.findall(r"[\w']+", languages.fold(text.replace("’", "'")).lower())]
 
@@ -110,7 +102,7 @@ def unmentioned(query: Query, hits: Sequence[Hit]) -> list[str]:
         opening = " " not in name and _opens_sentence(name, query.searched)
         if re.fullmatch(r"[\d,.]+", name) or name.isupper() or opening:
             continue
-        rare = [w for w in name.split() if len(w) >= 3 and _rare(w) and not _calendar().fullmatch(w)]
+        rare = [w for w in name.split() if len(w) >= 3 and _rare(w) and not languages.calendar_names().fullmatch(w)]
         if rare and not any(_mentioned(w, vocabulary) for r in rare for w in _words(r)):
             missing.append(name)
     return missing

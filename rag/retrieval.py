@@ -297,14 +297,14 @@ class Retriever:
         # Dates the reader typed are the reader's choice of period: they replace the question's own, and
         # the reader may turn the question's own off.
         window = None if filters.date_from or filters.date_to or not filters.question_dates else query.window
-        if other_dates or window is None:
-            return Found(self._search(query, vector, build_where(filters, window, slack, outside=True), k), window,
-                         outside_window=window is not None)
-        hits = self._search(query, vector, build_where(filters, window, slack), k)
-        if not self.gate(hits):
-            return Found(self._search(query, vector, build_where(filters, window, slack, outside=True), k), window,
-                         outside_window=True)
-        return Found(hits, window)
+        if window is None:
+            return Found(self._search(query, vector, build_where(filters, None, slack), k), None)
+        if not other_dates:
+            hits = self._search(query, vector, build_where(filters, window, slack), k)
+            if self.gate(hits):
+                return Found(hits, window)
+        return Found(self._search(query, vector, build_where(filters, window, slack, outside=True), k), window,
+                     outside_window=True)
 
     def _search(self, query: Query, vector: np.ndarray, where: dict[str, Any] | None, k: int) -> list[Hit]:
         used = [c for c in self.channels if c.applies(query)]

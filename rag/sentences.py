@@ -38,7 +38,6 @@ _DATELINE = re.compile(r"^[A-ZÀ-Þ][A-ZÀ-Þ.'’]{2,}(?: [A-ZÀ-Þ][A-ZÀ-Þ.'
                        r"(?: ?\([^()]{1,30}\))? ?[-‐‑‒–—−]{1,2} +(?=[\"“«A-ZÀ-Þ0-9])")
 
 
-
 @cache
 def _page_label() -> re.Pattern[str]:
     return languages.combined("page_labels", r"^(?:{})\s*")

@@ -127,6 +127,14 @@ def numbered_period_patterns() -> tuple[tuple[re.Pattern[str], str, Language], .
     return tuple(out)
 
 
+@cache
+def calendar_names() -> re.Pattern[str]:
+    """Any language's weekday or month name, maybe possessive ("Monday's"), case-insensitive: match it
+    whole (``fullmatch``) against one word."""
+    alts = [a for lang in LANGUAGES.values() for a in (*lang.weekdays, *lang.months) if a]
+    return re.compile(rf"(?:{'|'.join(alts)})(?:['’]s)?", re.I)
+
+
 def words_of(languages: Iterable[Language], field: str) -> set[str]:
     """The union of a set-valued field over ``languages``."""
     return {w for lang in languages for w in getattr(lang, field)}
