@@ -47,6 +47,12 @@ def _page_label() -> re.Pattern[str]:
 #: entry ("Best Performance by an Actress in a Leading Role in a Play"), however long.
 _TITLE_SHARE = 0.5
 
+#: A kicker in capitals and a colon opening a line ("REVAMPED RULES: How the policy has changed",
+#: "MEDAL COUNT: …"): without a sentence's end, such a line is a link to another story, not a statement.
+#: A transcript's speaker label looks the same; their lines cut off by a dash ("DAVID MUIR: But let
+#: me just ask you--") are speech, so they stay.
+_KICKER = re.compile(r"^[A-ZÀ-Þ][A-ZÀ-Þ0-9'’&. -]{2,40}: (?!.*[-‐‑‒–—−]$)")
+
 
 def _is_fragment(sentence: str) -> bool:
     if sentence.endswith(":"):
@@ -55,6 +61,8 @@ def _is_fragment(sentence: str) -> bool:
         return True
     if _SENTENCE_CLOSE.search(sentence):
         return False
+    if _KICKER.match(sentence):
+        return True
     words = sentence.split()
     if len(words) < _FRAGMENT_WORDS:
         return True
@@ -66,8 +74,9 @@ def quotable_sentences(text: str) -> list[str]:
     """The sentences of a passage as an answer quotes them: the chunker's split, with the pieces it
     cuts after an abbreviation or an initial joined again (a quote must not stop at "U.S." or
     "Sen."), and without bylines, datelines, headings and lead-ins (short or title-case lines that end
-    no sentence, a sentence ending in a colon, a wire dateline opening a sentence, and a page's labels
-    such as "AI-assisted summary"). Chunking keeps its own split, so indexes do not change."""
+    no sentence, a sentence ending in a colon, a line without an end opening with a kicker in
+    capitals ("MEDAL COUNT: …", a link to another story), a wire dateline opening a sentence, and a
+    page's labels such as "AI-assisted summary"). Chunking keeps its own split, so indexes do not change."""
     from rag.chunking import split_sentences
 
     out: list[str] = []

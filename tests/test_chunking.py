@@ -76,6 +76,15 @@ def test_chunks_keep_line_breaks_so_bylines_and_headings_stay_apart_when_quoted(
     # A lead-in says nothing alone; what it introduces does.
     assert quotable_sentences("The FBI director also said the following about the arrest:\n"
                               "“No one is above the law.”") == ["“No one is above the law.”"]
+    # A kicker in capitals opening a line without an end links to another story; with an end, or
+    # with a lower-case opening, the line is a statement.
+    assert quotable_sentences("REVAMPED RULES: How the league's athlete policy has changed\n"
+                              "BREAKING NEWS: the bridge is closed.\n"
+                              "Update: the ferry company says the strike will last until next month\n"
+                              "THE MAYOR: You could close the harbour in the first week, the second week --") == [
+        "BREAKING NEWS: the bridge is closed.",
+        "Update: the ferry company says the strike will last until next month",
+        "THE MAYOR: You could close the harbour in the first week, the second week --"]
 
 
 def test_quotes_leave_out_wire_datelines_but_not_a_sentence_opening_in_capitals() -> None:
