@@ -144,12 +144,13 @@ class PassageSentences:
         embeddings rank it no closer than the event itself."""
         if not self.items:
             return []
-        q_words = {w.lower() for w in _WORDS.findall(question)}
+        # Accents folded: "Israel" in an English question is the same word as "Israël" in a French source.
+        q_words = {w.lower() for w in _WORDS.findall(languages.fold(question))}
         why = bool(_reason_question().search(question))
         sims = self.vectors @ self._query(question)
         out = []
         for (n, i, text), sim in zip(self.items, sims):
-            overlap = len(q_words & {w.lower() for w in _WORDS.findall(text)}) / (len(q_words) or 1)
+            overlap = len(q_words & {w.lower() for w in _WORDS.findall(languages.fold(text))}) / (len(q_words) or 1)
             cause = REASON_BONUS if why and _reason_cue().search(text) else 0.0
             out.append(Sentence(n, i, text, float(sim) + 0.05 * overlap + 0.01 / n + cause))
         return out

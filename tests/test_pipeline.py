@@ -261,6 +261,27 @@ def test_a_pasted_sentence_is_found_by_its_closest_sentence_or_declined(index_se
     assert p.answerer.model().prompts == []  # lookups never reach the LLM
 
 
+def test_shared_words_count_across_accents_so_a_french_source_is_not_behind_an_english_one() -> None:
+    import numpy as np
+
+    from rag.sentences import PassageSentences
+
+    class Flat:  # every text equally close: only the shared-word bonus orders them
+        def embed_passages(self, texts: list[str]) -> np.ndarray:
+            return np.ones((len(texts), 4)) / 2
+
+        def embed_query(self, text: str) -> np.ndarray:
+            return np.ones(4) / 2
+
+    hits = [Hit("en#0", "en", "Iran struck the region on Saturday night.", 0.9, "en"),
+            Hit("fr#0", "fr", "L'Iran a frappé Israël samedi soir.", 0.9, "fr")]
+    scored = PassageSentences(hits, Flat()).scored("Why did Iran strike Israel?")  # type: ignore[arg-type]
+    by_passage = {s.n: s.score for s in scored}
+    # "Israël" and "Israel" are one word: the French sentence shares two words, the English one only "Iran",
+    # which outweighs the English passage's higher rank.
+    assert by_passage[2] > by_passage[1]
+
+
 def test_quotes_skip_another_outlets_rewrite_of_the_event_and_reach_the_reason(index_settings: Settings) -> None:
     from rag.generation import select_sentences
     from rag.sentences import PassageSentences
