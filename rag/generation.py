@@ -19,7 +19,7 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from rag import languages
 from rag.citations import cite
 from rag.prompts import ANSWER_PROMPT, NOT_COVERED, SYSTEM_PROMPT
-from rag.sentences import PassageSentences, Sentence
+from rag.sentences import is_question_sentence, PassageSentences, Sentence
 from rag.types import AnswerSentence, Hit, passage_label, Query, Window
 from rag.verification import Verdict
 
@@ -111,12 +111,6 @@ def focus_passages(hits: Sequence[Hit], scored: Sequence[Sentence], keep: int = 
         mine = sorted((s for s in scored if s.n == n), key=lambda s: -s.score)[:keep]
         out.append(" ".join(s.text for s in sorted(mine, key=lambda s: s.index)) or hit.text)
     return out
-
-
-def is_question_sentence(text: str) -> bool:
-    """Whether a passage sentence asks rather than states ("What type of plane crashed in India?", a
-    subheading): it never answers, and its words match the question's all too well."""
-    return text.rstrip(" \"'”’»)]").endswith(("?", "？"))
 
 
 def _same_text(text: str) -> str:

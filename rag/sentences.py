@@ -94,6 +94,12 @@ def quotable_sentences(text: str) -> list[str]:
 REASON_BONUS = 0.05
 
 
+def is_question_sentence(text: str) -> bool:
+    """Whether a passage sentence asks rather than states ("What type of plane crashed in India?", a
+    subheading): it never answers, and its words match the question's all too well."""
+    return text.rstrip(" \"'”’»)]").endswith(("?", "？"))
+
+
 @cache
 def _reason_question() -> re.Pattern[str]:
     return languages.combined("reason_questions")
@@ -141,7 +147,14 @@ class PassageSentences:
         embeddings, so an English question meets a French sentence), plus small bonuses for shared
         words (names, numbers), for the passage's rank, and, when the question asks why, for stating
         a cause ("in response to", "en représailles"): the reason is what such a question wants, and
-        embeddings rank it no closer than the event itself."""
+        embeddings rank it no closer than the event itself.
+
+        An explainer's question heading ("Why did the FDA ban Red No. 3?") is never quoted, but the
+        sentence after it in the same passage answers it: when both the question and the heading ask
+        why, that sentence scores at least what the heading scores, so a heading restating the question
+        brings up the reason, which shares few of its words. (A quarter of the large archive's articles
+        have question headings; headings asking something else, "What type of plane crashed?", are
+        close to the question by topic alone and lend nothing.)"""
         if not self.items:
             return []
         # Accents folded: "Israel" in an English question is the same word as "Israël" in a French source.
@@ -153,6 +166,10 @@ class PassageSentences:
             overlap = len(q_words & {w.lower() for w in _WORDS.findall(languages.fold(text))}) / (len(q_words) or 1)
             cause = REASON_BONUS if why and _reason_cue().search(text) else 0.0
             out.append(Sentence(n, i, text, float(sim) + 0.05 * overlap + 0.01 / n + cause))
+        for j, (s, after) in enumerate(zip(out, out[1:])):
+            if why and after.n == s.n and after.score < s.score and is_question_sentence(s.text) \
+                    and _reason_question().search(s.text) and not is_question_sentence(after.text):
+                out[j + 1] = Sentence(after.n, after.index, after.text, s.score)
         return out
 
     def similarity(self, a: Sentence, b: Sentence) -> float:

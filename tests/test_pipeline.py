@@ -8,6 +8,7 @@ from typing import Any
 
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage, BaseMessage
+import pytest
 
 from rag.factory import build_pipeline
 from rag.lexical import LexicalIndex
@@ -280,6 +281,67 @@ def test_shared_words_count_across_accents_so_a_french_source_is_not_behind_an_e
     # "Israël" and "Israel" are one word: the French sentence shares two words, the English one only "Iran",
     # which outweighs the English passage's higher rank.
     assert by_passage[2] > by_passage[1]
+
+
+def test_the_sentence_after_a_why_heading_restating_the_question_is_its_answer() -> None:
+    import numpy as np
+
+    from rag.generation import select_sentences
+    from rag.sentences import PassageSentences
+
+    class Flat:  # every text equally close: only the shared-word bonus orders them
+        def embed_passages(self, texts: list[str]) -> np.ndarray:
+            return np.ones((len(texts), 4)) / 2
+
+        def embed_query(self, text: str) -> np.ndarray:
+            return np.ones(4) / 2
+
+    hits = [Hit("a#0", "a", "The council closed the harbour bridge on Tuesday.\n"
+                "Why did the council close the harbour bridge?\nEngineers found deep cracks in two supports.\n"
+                "What did the council decide next?\nShops nearby fear losing trade.", 0.9, "a")]
+    question = "Why did the council close the harbour bridge?"
+    scored = {s.text: s.score for s in PassageSentences(hits, Flat()).scored(question)}  # type: ignore[arg-type]
+    heading_text = "Why did the council close the harbour bridge?"
+    heading = scored[heading_text]
+    assert scored["Engineers found deep cracks in two supports."] == heading
+    # A heading asking something else lends nothing, and none lends to a question that does not ask why.
+    assert scored["Shops nearby fear losing trade."] < heading
+    shown = select_sentences(list(PassageSentences(hits, Flat()).scored(question)), 2, 1)  # type: ignore[arg-type]
+    assert [s.text for s in shown] == ["The council closed the harbour bridge on Tuesday.",
+                                       "Engineers found deep cracks in two supports."]
+    plain = {s.text: s.score
+             for s in PassageSentences(hits, Flat()).scored("Who closed the harbour bridge?")}  # type: ignore[arg-type]
+    assert plain["Engineers found deep cracks in two supports."] < plain[heading_text]
+
+
+def test_a_why_question_prefers_sentences_stating_a_cause_or_purpose_in_each_language() -> None:
+    import numpy as np
+
+    from rag.sentences import PassageSentences, REASON_BONUS
+
+    class Flat:
+        def embed_passages(self, texts: list[str]) -> np.ndarray:
+            return np.ones((len(texts), 4)) / 2
+
+        def embed_query(self, text: str) -> np.ndarray:
+            return np.ones(4) / 2
+
+    # The same question asked why and asked otherwise: a sentence stating a cause or purpose gains the
+    # bonus, a plain one does not.
+    cases = {
+        ("Why did the chain change its policy?", "How did the chain change its policy?"): [
+            "The change is designed to prioritise paying customers.", "The visit was postponed amid protests.",
+            "The minister cited security risks.", "She resigned rather than follow the order."],
+        ("Pourquoi la visite a-t-elle été reportée ?", "Quand la visite a-t-elle été reportée ?"): [
+            "La visite a été reportée à cause des grèves.", "Le roi a renoncé afin d'éviter les manifestations."],
+        ("Mengapa kunjungan itu ditunda?", "Kapan kunjungan itu ditunda?"): [
+            "Kunjungan ditunda lantaran aksi protes meluas.", "Kunjungan ditunda dengan alasan keamanan."],
+    }
+    for (why, other), causes in cases.items():
+        hits = [Hit(f"h{i}#0", f"h{i}", text, 0.9, "x") for i, text in enumerate([*causes, "Nothing happened today."])]
+        sentences = PassageSentences(hits, Flat())  # type: ignore[arg-type]
+        gains = [a.score - b.score for a, b in zip(sentences.scored(why), sentences.scored(other))]
+        assert gains == pytest.approx([REASON_BONUS] * len(causes) + [0.0]), why
 
 
 def test_quotes_skip_another_outlets_rewrite_of_the_event_and_reach_the_reason(index_settings: Settings) -> None:

@@ -21,8 +21,11 @@ pourquoi comment quand très aussi après avant entre tout tous selon encore mê
                   "actuellement", "en ce moment", "jusqu'(?:à présent|ici)"),
     reason_questions=("pourquoi", "pour quelle raison"),
     reason_cues=(
+        # "d(?:e|u|es)?": the pattern ends on a word boundary, so "en raison d" alone matched only "d'".
         "parce que", "en réponse", "en représailles", "représailles", "répondre à", "riposte\\w*", "après",
-        "à la suite d", "en raison d", "car", "venger",
+        "à la suite d(?:e|u|es)?", "en raison d(?:e|u|es)?", "car", "venger",
+        "à cause d(?:e|u|es)?", "suite à", "afin d(?:e)?", "pour éviter", "invoquant", "sur fond d(?:e|u|es)?",
+        "face à", "provoqué", "pour protester", "pour se conformer",
     ),
     weekdays=("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
     months=("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",

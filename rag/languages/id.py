@@ -21,6 +21,8 @@ berapa apakah para se tersebut bisa dapat lebih hanya masih saat namun tentang k
     reason_cues=(
         "karena", "sebagai balasan", "membalas", "balasan", "setelah", "akibat", "sebagai tanggapan",
         "menanggapi", "merespons",
+        "disebabkan", "sebab", "lantaran", "dengan alasan", "alasan", "dipicu", "menyusul", "imbas", "demi",
+        "agar", "supaya", "untuk mencegah",
     ),
     weekdays=("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", ""),
     months=("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
