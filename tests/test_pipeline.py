@@ -8,6 +8,7 @@ from typing import Any
 
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage, BaseMessage
+import numpy as np
 import pytest
 
 from rag.factory import build_pipeline
@@ -262,21 +263,22 @@ def test_a_pasted_sentence_is_found_by_its_closest_sentence_or_declined(index_se
     assert p.answerer.model().prompts == []  # lookups never reach the LLM
 
 
+class _Flat:
+    """An embedder for which every text is equally close: only the bonuses of ``scored`` order sentences."""
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return np.ones((len(texts), 4)) / 2
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return np.ones(4) / 2
+
+
 def test_shared_words_count_across_accents_so_a_french_source_is_not_behind_an_english_one() -> None:
-    import numpy as np
-
     from rag.sentences import PassageSentences
-
-    class Flat:  # every text equally close: only the shared-word bonus orders them
-        def embed_passages(self, texts: list[str]) -> np.ndarray:
-            return np.ones((len(texts), 4)) / 2
-
-        def embed_query(self, text: str) -> np.ndarray:
-            return np.ones(4) / 2
 
     hits = [Hit("en#0", "en", "Iran struck the region on Saturday night.", 0.9, "en"),
             Hit("fr#0", "fr", "L'Iran a frappé Israël samedi soir.", 0.9, "fr")]
-    scored = PassageSentences(hits, Flat()).scored("Why did Iran strike Israel?")  # type: ignore[arg-type]
+    scored = PassageSentences(hits, _Flat()).scored("Why did Iran strike Israel?")  # type: ignore[arg-type]
     by_passage = {s.n: s.score for s in scored}
     # "Israël" and "Israel" are one word: the French sentence shares two words, the English one only "Iran",
     # which outweighs the English passage's higher rank.
@@ -284,47 +286,29 @@ def test_shared_words_count_across_accents_so_a_french_source_is_not_behind_an_e
 
 
 def test_the_sentence_after_a_why_heading_restating_the_question_is_its_answer() -> None:
-    import numpy as np
-
     from rag.generation import select_sentences
     from rag.sentences import PassageSentences
-
-    class Flat:  # every text equally close: only the shared-word bonus orders them
-        def embed_passages(self, texts: list[str]) -> np.ndarray:
-            return np.ones((len(texts), 4)) / 2
-
-        def embed_query(self, text: str) -> np.ndarray:
-            return np.ones(4) / 2
 
     hits = [Hit("a#0", "a", "The council closed the harbour bridge on Tuesday.\n"
                 "Why did the council close the harbour bridge?\nEngineers found deep cracks in two supports.\n"
                 "What did the council decide next?\nShops nearby fear losing trade.", 0.9, "a")]
     question = "Why did the council close the harbour bridge?"
-    scored = {s.text: s.score for s in PassageSentences(hits, Flat()).scored(question)}  # type: ignore[arg-type]
+    scored = {s.text: s.score for s in PassageSentences(hits, _Flat()).scored(question)}  # type: ignore[arg-type]
     heading_text = "Why did the council close the harbour bridge?"
     heading = scored[heading_text]
     assert scored["Engineers found deep cracks in two supports."] == heading
     # A heading asking something else lends nothing, and none lends to a question that does not ask why.
     assert scored["Shops nearby fear losing trade."] < heading
-    shown = select_sentences(list(PassageSentences(hits, Flat()).scored(question)), 2, 1)  # type: ignore[arg-type]
+    shown = select_sentences(list(PassageSentences(hits, _Flat()).scored(question)), 2, 1)  # type: ignore[arg-type]
     assert [s.text for s in shown] == ["The council closed the harbour bridge on Tuesday.",
                                        "Engineers found deep cracks in two supports."]
     plain = {s.text: s.score
-             for s in PassageSentences(hits, Flat()).scored("Who closed the harbour bridge?")}  # type: ignore[arg-type]
+             for s in PassageSentences(hits, _Flat()).scored("Who closed the harbour bridge?")}  # type: ignore[arg-type]
     assert plain["Engineers found deep cracks in two supports."] < plain[heading_text]
 
 
 def test_a_why_question_prefers_sentences_stating_a_cause_or_purpose_in_each_language() -> None:
-    import numpy as np
-
     from rag.sentences import PassageSentences, REASON_BONUS
-
-    class Flat:
-        def embed_passages(self, texts: list[str]) -> np.ndarray:
-            return np.ones((len(texts), 4)) / 2
-
-        def embed_query(self, text: str) -> np.ndarray:
-            return np.ones(4) / 2
 
     # The same question asked why and asked otherwise: a sentence stating a cause or purpose gains the
     # bonus, a plain one does not.
@@ -339,7 +323,7 @@ def test_a_why_question_prefers_sentences_stating_a_cause_or_purpose_in_each_lan
     }
     for (why, other), causes in cases.items():
         hits = [Hit(f"h{i}#0", f"h{i}", text, 0.9, "x") for i, text in enumerate([*causes, "Nothing happened today."])]
-        sentences = PassageSentences(hits, Flat())  # type: ignore[arg-type]
+        sentences = PassageSentences(hits, _Flat())  # type: ignore[arg-type]
         gains = [a.score - b.score for a, b in zip(sentences.scored(why), sentences.scored(other))]
         assert gains == pytest.approx([REASON_BONUS] * len(causes) + [0.0]), why
 
