@@ -26,7 +26,7 @@ Did Does Do Was Were Are Has Have New""".split()),
         "due to", "as a result of", "responds? to", "respond(?:ed)? to", "reason", "to avenge",
         "because of", "caused by", "citing", "cited", "amid", "over concerns?", "designed to", "in order to",
         "so that", "in an effort to", "aimed at", "to comply with", "to prevent", "to protect", "prompted",
-        "blamed", "rather than",
+        "blamed", "rather than", "in protest",
     ),
     page_labels=(
         r"AI[- ](?:assisted|generated) summary:?",

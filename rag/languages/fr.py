@@ -25,7 +25,7 @@ pourquoi comment quand très aussi après avant entre tout tous selon encore mê
         "parce que", "en réponse", "en représailles", "représailles", "répondre à", "riposte\\w*", "après",
         "à la suite d(?:e|u|es)?", "en raison d(?:e|u|es)?", "car", "venger",
         "à cause d(?:e|u|es)?", "suite à", "afin d(?:e)?", "pour éviter", "invoquant", "sur fond d(?:e|u|es)?",
-        "face à", "provoqué", "pour protester", "pour se conformer",
+        "face à", "provoqué", "pour protester", "en signe de protestation", "pour se conformer",
     ),
     weekdays=("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
     months=("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
