@@ -7,7 +7,7 @@ Shared by the answerers (which sentences to quote, render or focus on) and the v
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 import re
 
@@ -133,6 +133,8 @@ class PassageSentences:
         self.items = [(n, i, s) for n, hit in enumerate(hits, 1)
                       for i, s in enumerate(quotable_sentences(hit.text)[:max_per_passage])]
         self.vectors = embedder.embed_passages([s for _, _, s in self.items])
+        # Read once: every judgement of one answer scores the same sentences against the question again.
+        self._words = [_word_set(s) for _, _, s in self.items]
         self._rows = {(n, i): j for j, (n, i, _) in enumerate(self.items)}
         # The answerability judge, the preface, the answer and a lookup's match all embed the same text.
         self._queries: dict[str, np.ndarray] = {}
@@ -157,19 +159,20 @@ class PassageSentences:
         close to the question by topic alone and lend nothing.)"""
         if not self.items:
             return []
-        # Accents folded: "Israel" in an English question is the same word as "Israël" in a French source.
-        q_words = {w.lower() for w in _WORDS.findall(languages.fold(question))}
+        q_words = _word_set(question)
         why = bool(_reason_question().search(question))
         sims = self.vectors @ self._query(question)
         out = []
-        for (n, i, text), sim in zip(self.items, sims):
-            overlap = len(q_words & {w.lower() for w in _WORDS.findall(languages.fold(text))}) / (len(q_words) or 1)
+        for (n, i, text), words, sim in zip(self.items, self._words, sims):
+            overlap = len(q_words & words) / (len(q_words) or 1)
             cause = REASON_BONUS if why and _reason_cue().search(text) else 0.0
             out.append(Sentence(n, i, text, float(sim) + 0.05 * overlap + 0.01 / n + cause))
-        for j, (s, after) in enumerate(zip(out, out[1:])):
-            if why and after.n == s.n and after.score < s.score and is_question_sentence(s.text) \
-                    and _reason_question().search(s.text) and not is_question_sentence(after.text):
-                out[j + 1] = Sentence(after.n, after.index, after.text, s.score)
+        if why:
+            for j in range(1, len(out)):
+                heading, after = out[j - 1], out[j]
+                if (after.n == heading.n and after.score < heading.score and is_question_sentence(heading.text)
+                        and _reason_question().search(heading.text) and not is_question_sentence(after.text)):
+                    out[j] = replace(after, score=heading.score)
         return out
 
     def similarity(self, a: Sentence, b: Sentence) -> float:
@@ -213,6 +216,11 @@ class PassageSentences:
             if needle in _squash(text):
                 return n
         return None
+
+
+def _word_set(text: str) -> set[str]:
+    # Accents folded: "Israel" in an English question is the same word as "Israël" in a French source.
+    return {w.lower() for w in _WORDS.findall(languages.fold(text))}
 
 
 def _squash(text: str) -> str:

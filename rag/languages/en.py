@@ -24,7 +24,7 @@ Did Does Do Was Were Are Has Have New""".split()),
     reason_cues=(
         "because", "in response to", "in retaliation", "retaliat\\w*", "in revenge", "after", "following",
         "due to", "as a result of", "responds? to", "respond(?:ed)? to", "reason", "to avenge",
-        "because of", "caused by", "citing", "cited", "amid", "over concerns?", "designed to", "in order to",
+        "caused by", "citing", "cited", "amid", "over concerns?", "designed to", "in order to",
         "so that", "in an effort to", "aimed at", "to comply with", "to prevent", "to protect", "prompted",
         "blamed", "rather than", "in protest",
     ),

@@ -21,7 +21,7 @@ berapa apakah para se tersebut bisa dapat lebih hanya masih saat namun tentang k
     reason_cues=(
         "karena", "sebagai balasan", "membalas", "balasan", "setelah", "akibat", "sebagai tanggapan",
         "menanggapi", "merespons",
-        "disebabkan", "sebab", "lantaran", "dengan alasan", "alasan", "dipicu", "menyusul", "imbas", "demi",
+        "disebabkan", "sebab", "lantaran", "alasan", "dipicu", "menyusul", "imbas", "demi",
         "agar", "supaya", "untuk mencegah", "sebagai (?:bentuk )?protes",
     ),
     weekdays=("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", ""),
