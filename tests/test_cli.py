@@ -21,6 +21,7 @@ def test_ask_json_has_the_documented_shape(index_settings: Settings) -> None:
     out = run("ask", "Why did Iran attack Israel?", "--index-dir", str(index_settings.index_dir), "--llm",
               "extractive", "--json")
     assert out.returncode == 0, out.stderr
+    assert "Loading weights" not in out.stderr  # transformers' load bar: the library never prints
     data = json.loads(out.stdout)
     assert data["abstained"] is False
     assert data["citations"] and data["citations"][0]["title"].startswith("Joe Biden")
