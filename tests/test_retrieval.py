@@ -257,6 +257,9 @@ def test_latest_questions_rank_newer_reports_higher_and_others_do_not() -> None:
     assert latest.recent and not plain.recent
     assert analyse("Apa kabar terbaru soal mogok pelabuhan?").recent
     assert analyse("Où en est actuellement la grève du port ?").recent
+    assert analyse("Quel est le dernier bilan de l'ouragan ?").recent
+    assert analyse("Quelles sont les informations les plus récentes sur la grève ?").recent
+    assert not analyse("Qui a gagné la dernière fois ?").recent
     assert [h.article_id for h in retriever.find(plain).hits] == [f"r{i}" for i in range(10)]
     ranked = [h.article_id for h in retriever.find(latest).hits]
     assert ranked[:2] == ["r1", "r0"]  # the newest of the two most relevant leads

@@ -17,7 +17,11 @@ pourquoi comment quand très aussi après avant entre tout tous selon encore mê
     not_names=frozenset("Le La Les Un Une Des Quel Quelle Pourquoi Qui".split()),
     question_words=("que", "qu['’]", "quel", "quelle", "quels", "quelles", "qui", "pourquoi", "comment", "où",
                     "quand", "est-ce", "résume[rz]?"),
-    recent_words=("récemment", "derni(?:er|ère|ers|ères) (?:nouvelles|informations|en date)", "actuel(?:le|s|les)?",
+    # "Le dernier bilan", "les derniers chiffres": before its noun, "dernier" is the latest one; "la
+    # dernière fois" (last time) and a period ("la semaine dernière", a window of its own) are not.
+    recent_words=("récemment", "(?:le|la|les|l['’]) ?derni(?:er|ère|ers|ères) (?!fois\\b|jours?\\b|semaines?\\b|mois\\b"
+                  "|années?\\b|ans?\\b)", "derni(?:er|ère|ers|ères) (?:nouvelles|informations|en date)",
+                  "plus récent(?:e|s|es)?", "actuel(?:le|s|les)?",
                   "actuellement", "en ce moment", "jusqu'(?:à présent|ici)"),
     reason_questions=("pourquoi", "pour quelle raison"),
     reason_cues=(
