@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 import time
 from typing import Protocol, runtime_checkable, Union
 
@@ -163,6 +163,9 @@ class Pipeline:
         # source passage, translated, often scores under the gate while its matching sentence stands out.
         return list(hits) if lookup else self.retriever.gate(hits)
 
+    def _sentences(self, hits: Sequence[Hit]) -> PassageSentences:
+        return PassageSentences(hits, self.embedder, self.settings.passage_sentences, self.settings.quote_headlines)
+
     def reads(self, hit: Hit) -> str:
         return f"{hit.title}\n{hit.text}"
 
@@ -216,7 +219,7 @@ class Pipeline:
                                answerability=judged.score if judged else None))
             return
 
-        sentences = sentences or PassageSentences(hits, self.embedder, self.settings.passage_sentences)
+        sentences = sentences or self._sentences(hits)
         if query.is_lookup:
             closest = sentences.support(query.searched)
             if closest is None or closest.score < self.settings.lookup_min_similarity:
@@ -303,14 +306,16 @@ class Pipeline:
     def _period(self, query: Query, filters: Filters | None, found: Found, hits: list[Hit], answerer: Answerer
                 ) -> tuple[Found, list[Hit], PassageSentences | None, Verdict | None, str]:
         """A question naming a period ("this week"), read as a researcher would: the period's passages
-        when they answer; else the latest older coverage when the answerer judges that it answers the
-        question, introduced by a note with its date; else (or when the answerer does not judge) the
-        decline that lists the older passages. Returns the search result and passages to use, their
-        sentences and judgement when made, and the note."""
+        when they answer; else the coverage of other dates, when some of it is from the days around the
+        period (``older_coverage_days``) and the answerer judges that it answers the question,
+        introduced by a note with its date; else (or when the answerer does not judge) the decline
+        that lists the older passages. Returns the
+        search result and passages to use, their sentences and judgement when made, and the note."""
         w = found.window
         assert w is not None
+        judged: Verdict | None = None
         if not found.outside_window:
-            sentences = PassageSentences(hits, self.embedder, self.settings.passage_sentences)
+            sentences = self._sentences(hits)
             judged = answerer.answerable(query, hits, sentences)
             if judged is None or not judged.checked or judged.supported:
                 return found, hits, sentences, judged, ""
@@ -318,7 +323,12 @@ class Pipeline:
             hits = self.retriever.gate(found.hits)
             if not hits:
                 return found, hits, None, judged, ""
-        sentences = PassageSentences(hits, self.embedder, self.settings.passage_sentences)
+        if not near_period(hits, w, self.settings.older_coverage_days):
+            # All of it is about another occurrence (last year's Derby, whose "yesterday" is not this
+            # one's): listed, not answered from. The judge, shown the dates, had let a 2022 "won
+            # yesterday" answer 2025's. Older passages beside a recent one stay: the judge leans on them.
+            return found, hits, None, judged, ""
+        sentences = self._sentences(hits)
         judged = answerer.answerable(query, hits, sentences, older=True)
         if judged is None or not judged.checked or not judged.supported:
             return found, hits, sentences, judged, ""
@@ -372,6 +382,14 @@ class Pipeline:
     def ask(self, question: str, filters: Filters | None = None, history: Sequence[Turn] = ()) -> Answer:
         """Answer ``question`` in one call (the streamed run, collected)."""
         return collect(self, question, filters, history)
+
+
+def near_period(hits: Sequence[Hit], window: Window, days: int) -> list[Hit]:
+    """The passages dated within ``days`` of ``window`` (before its start or after its end): coverage
+    that may still speak of the period's occurrence. Undated passages cannot tell and are left out."""
+    lo = (date.fromisoformat(window.start) - timedelta(days=days)).isoformat()
+    hi = (date.fromisoformat(window.end) + timedelta(days=days)).isoformat()
+    return [h for h in hits if h.published and lo <= h.published[:10] <= hi]
 
 
 def collect(pipeline: AnsweringPipeline, question: str, filters: Filters | None = None,

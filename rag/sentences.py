@@ -90,6 +90,20 @@ def quotable_sentences(text: str) -> list[str]:
     return [s for s in kept if s and not _is_fragment(s)]
 
 
+_OUTLET_SUFFIX = re.compile(r"\s+[|–—-]\s+[^|–—-]{2,30}$")
+
+
+def quotable_headline(title: str) -> str | None:
+    """An article's headline as a quotable statement, or None: without an outlet suffix ("| CNN"),
+    and never one that asks anything or a label of fewer than four words ("Live updates")."""
+    line = _OUTLET_SUFFIX.sub("", " ".join(title.split()))
+    # "Who won the Super Bowl in 2024? Revisiting …" teases rather than states, and the model picks
+    # such a line for its question's words.
+    if len(line.split()) < 4 or "?" in line:
+        return None
+    return line
+
+
 #: Added to a sentence's score when the question asks why and the sentence states a cause.
 REASON_BONUS = 0.05
 
@@ -127,11 +141,20 @@ class PassageSentences:
     which passage sentence supports a sentence of the answer.
     """
 
-    def __init__(self, hits: Sequence[Hit], embedder: Embedder, max_per_passage: int = 12) -> None:
+    def __init__(self, hits: Sequence[Hit], embedder: Embedder, max_per_passage: int = 12,
+                 headlines: bool = False) -> None:
         self.embedder = embedder
         self.texts = [hit.text for hit in hits]
-        self.items = [(n, i, s) for n, hit in enumerate(hits, 1)
-                      for i, s in enumerate(quotable_sentences(hit.text)[:max_per_passage])]
+        self.items: list[tuple[int, int, str]] = []
+        headed: set[str] = set()
+        for n, hit in enumerate(hits, 1):
+            # A headline states the story's news in one line, often the very answer ("giant schnauzer
+            # wins Best in Show") while the passages found are a live blog's asides: once per article,
+            # before its first passage's sentences (index -1), offered only where ``scored`` is asked.
+            if headlines and hit.article_id not in headed and (line := quotable_headline(hit.title)):
+                self.items.append((n, -1, line))
+            headed.add(hit.article_id)
+            self.items.extend((n, i, s) for i, s in enumerate(quotable_sentences(hit.text)[:max_per_passage]))
         self.vectors = embedder.embed_passages([s for _, _, s in self.items])
         # Read once: every judgement of one answer scores the same sentences against the question again.
         self._words = [_word_set(s) for _, _, s in self.items]
@@ -144,7 +167,7 @@ class PassageSentences:
             self._queries[text] = self.embedder.embed_query(text)
         return self._queries[text]
 
-    def scored(self, question: str) -> list[Sentence]:
+    def scored(self, question: str, headlines: bool = False) -> list[Sentence]:
         """Every sentence scored by closeness in meaning to the question (cosine of multilingual
         embeddings, so an English question meets a French sentence), plus small bonuses for shared
         words (names, numbers), for the passage's rank, and, when the question asks why, for stating
@@ -156,7 +179,11 @@ class PassageSentences:
         why, that sentence scores at least what the heading scores, so a heading restating the question
         brings up the reason, which shares few of its words. (A quarter of the large archive's articles
         have question headings; headings asking something else, "What type of plane crashed?", are
-        close to the question by topic alone and lend nothing.)"""
+        close to the question by topic alone and lend nothing.)
+
+        Headlines (index -1) only with ``headlines``: close to any question on their story by topic,
+        they would crowd the closest sentences (two dev answers lost their answering sentence to a
+        headline), so only the model's pick of the answering sentence is offered them."""
         if not self.items:
             return []
         q_words = _word_set(question)
@@ -164,6 +191,8 @@ class PassageSentences:
         sims = self.vectors @ self._query(question)
         out = []
         for (n, i, text), words, sim in zip(self.items, self._words, sims):
+            if i < 0 and not headlines:
+                continue
             overlap = len(q_words & words) / (len(q_words) or 1)
             cause = REASON_BONUS if why and _reason_cue().search(text) else 0.0
             out.append(Sentence(n, i, text, float(sim) + 0.05 * overlap + 0.01 / n + cause))

@@ -100,6 +100,11 @@ class Settings(BaseSettings):
     stale_days: int = Field(30, ge=0, le=3650, description="A question asking for the latest coverage is told "
                             "the date of the newest source its answer quotes when that is older than this many "
                             "days before 'today' (\"The newest source quoted is from …\"); 0: never.")
+    older_coverage_days: int = Field(30, ge=0, le=3650, description="For a question naming a period (\"this "
+                                     "week\", \"yesterday\") that the period's passages do not answer: the "
+                                     "coverage of other dates may answer it (introduced by a note with its date) "
+                                     "only when some of it is from this many days before or after the period; "
+                                     "else it is only listed: last year's race is not this week's (0: never).")
     rrf_k: int = Field(60, ge=1, le=1000, description="The k of reciprocal rank fusion, 1/(k + rank): larger "
                        "flattens the difference between ranks (60 is the value of the original RRF paper).")
     syndication_overlap: float = Field(0.7, ge=0.0, le=1.0, description="Share of shared 4-word shingles (of the "
@@ -137,6 +142,11 @@ class Settings(BaseSettings):
                                          "cosines skips fewer at 0.92.")
     passage_sentences: int = Field(12, ge=1, le=200, description="Sentences of each passage embedded per answer "
                                    "(for focusing, extractive answers and citation repair).")
+    quote_headlines: bool = Field(False, description="Offer each article's headline (without a question "
+                                  "mark) to the model's pick of the answering sentence, quoted and cited to "
+                                  "its first passage: it often states the news a live blog's passages only "
+                                  "circle. Off: on 20 held-out time questions it changed no answer's "
+                                  "correctness, and it is not yet measured on the dev questions.")
     repair_overlap: float = Field(0.5, ge=0.0, le=1.0, description="Citation repair: an uncited answer sentence "
                                   "gets the marker of the passage holding at least this share of its words.")
     repair_similarity: float = Field(0.85, ge=-1.0, le=1.0, description="Citation repair, when words do not "

@@ -45,7 +45,8 @@ def main() -> int:
         if (args.id and question["id"] not in args.id) or record.get("abstained") or not record.get("sentences"):
             continue
         context = record["context"]
-        passages = {h.chunk_id: h.text for h in store.hits_for(context, np.zeros(embedder.dim))}
+        # A quoted headline stands in its article's title, which every passage of it carries.
+        passages = {h.chunk_id: f"{h.title}\n{h.text}" for h in store.hits_for(context, np.zeros(embedder.dim))}
         print(f"== {question['id']}: {question['question']}")
         for sentence in record["sentences"]:
             if not sentence.get("shown", True):

@@ -63,9 +63,21 @@ def test_the_picked_sentence_leads_and_the_least_close_one_makes_room_for_it() -
 
     close, aside, closer, picked = (Sentence(1, 0, "A.", 0.95), Sentence(1, 5, "B.", 0.80),
                                     Sentence(2, 0, "C.", 0.90), Sentence(3, 0, "D.", 0.70))
-    sentences = SimpleNamespace(scored=lambda _: [close, aside, closer, picked], paraphrases=lambda _: None)
+    sentences = SimpleNamespace(scored=lambda *_, **__: [close, aside, closer, picked], paraphrases=lambda _: None)
     answerer = RenderingAnswerer("local", lambda: None, verifier=None, pick_from=8)  # type: ignore[arg-type]
     answerer._pick = lambda *_: picked  # type: ignore[method-assign]
     chosen = answerer._chosen(SimpleNamespace(searched="Why?"), sentences)  # type: ignore[arg-type]
     # Not the last one read ("C.", second closest) but the least close ("B.") gives way to the pick.
     assert [s.text for s in chosen] == ["D.", "A.", "C."]
+
+
+def test_a_headline_is_quotable_without_its_outlet_and_never_when_it_asks() -> None:
+    from rag.sentences import quotable_headline
+
+    assert quotable_headline("Dog show live results: giant schnauzer wins Best in Show") == (
+        "Dog show live results: giant schnauzer wins Best in Show")
+    assert quotable_headline("'Goblin mode' is the 2022 word of the year | CNN") == (
+        "'Goblin mode' is the 2022 word of the year")
+    assert quotable_headline("Is the FEMA chief unaware of hurricane season?") is None
+    assert quotable_headline("Who won the Super Bowl in 2024? Revisiting the Chiefs' win") is None
+    assert quotable_headline("Live updates") is None

@@ -199,7 +199,8 @@ class PickingChat(ScriptedChat):
         if "Which sentence answers the question?" in user:
             numbered = re.findall(r"^(\d+)\. (.*)$", user, re.M)
             self.listed = [text for _, text in numbered]
-            reply = numbered[-1][0] if self.choose == "last" else "0"
+            named = [n for n, text in numbered if text == self.choose]
+            reply = named[0] if named else numbered[-1][0] if self.choose == "last" else "0"
             return ChatResult(generations=[ChatGeneration(message=AIMessage(content=reply))])
         return super()._generate(messages, *args, **kwargs)
 
@@ -216,6 +217,22 @@ def test_the_sentence_the_model_picks_is_shown_first_and_judged_apart(index_sett
     # "0" (none answers) leaves the closest sentences, in reading order, as without a pick.
     none = rendering(index_settings, PickingChat(prompts=[], choose="none"), pick_sentences=6).ask(QUESTION)
     assert [s.evidence for s in none.sentences if s.shown] == [s.evidence for s in default]
+
+
+def test_a_headline_is_offered_to_the_pick_only_and_quoted_as_its_article_s_words(index_settings: Settings) -> None:
+    default = rendering(index_settings, ScriptedChat(prompts=[]), quote_headlines=True).ask(QUESTION)
+    title = default.hits[0].title
+    # Never among the closest sentences, which the judge reads and which fill the answer...
+    assert title not in [s.text for s in default.sentences]
+    # ...but a candidate of the pick, once per article, shown first and cited when the model names it.
+    chat = PickingChat(prompts=[], choose=title)
+    answer = rendering(index_settings, chat, pick_sentences=8, quote_headlines=True).ask(QUESTION)
+    assert chat.listed.count(title) == 1
+    shown = [s for s in answer.sentences if s.shown]
+    assert shown[0].text == title and shown[0].state == "quoted" and shown[0].citations == (1,)
+    off = PickingChat(prompts=[], choose=title)
+    rendering(index_settings, off, pick_sentences=8, quote_headlines=False).ask(QUESTION)
+    assert off.listed and title not in off.listed
 
 
 def test_unanswerable_by_judgement_declines_before_writing(index_settings: Settings) -> None:
@@ -299,11 +316,11 @@ def test_a_number_the_source_never_gives_is_rejected_without_asking_the_model() 
 def test_a_period_with_no_answer_gets_the_latest_older_coverage_when_it_answers(index_settings: Settings) -> None:
     from rag.types import Filters
 
-    question, filters = "Which volcano erupted this week?", Filters(as_of="2025-07-20")
+    question, filters = "Which volcano erupted this week?", Filters(as_of="2025-06-20")
     chat = ScriptedChat(prompts=[])
     answer = rendering(index_settings, chat).ask(question, filters)
     assert not answer.abstained and answer.window is not None
-    assert answer.note.startswith("Nothing published between 2025-07-1") and "(up to 2025-06-02;" in answer.note
+    assert answer.note.startswith("Nothing published between 2025-06-1") and "(up to 2025-06-02;" in answer.note
     assert answer.text.startswith(answer.note) and "Etna" in answer.text
     assert all(s.state != "rejected" for s in answer.sentences if s.shown)
     assert any("older news articles" in p for p in chat.prompts)  # judged as older coverage, with dates
@@ -312,6 +329,12 @@ def test_a_period_with_no_answer_gets_the_latest_older_coverage_when_it_answers(
     declined = rendering(index_settings, ScriptedChat(prompts=[], answerable="NO")).ask(question, filters)
     assert declined.abstained and "Nothing in the archive published between" in declined.text
     assert declined.hits and not declined.note
+    # Seven weeks on, June's eruption is another occurrence than this week's: listed, never answered
+    # from, whatever a judge would say (the bundled one let a 2022 "won the Derby yesterday" answer 2025).
+    later = ScriptedChat(prompts=[])
+    stale = rendering(index_settings, later).ask(question, Filters(as_of="2025-07-20"))
+    assert stale.abstained and "The passages below are older (the latest from 2025-06-02)" in stale.text
+    assert stale.hits and not any("older news articles" in p for p in later.prompts)
 
 
 def test_a_period_whose_passages_do_not_answer_lists_only_other_dates_as_older(index_settings: Settings,
@@ -338,9 +361,11 @@ def test_a_period_whose_passages_do_not_answer_lists_only_other_dates_as_older(i
 def test_a_named_past_month_with_no_answer_gets_later_coverage_said_so(index_settings: Settings) -> None:
     from rag.types import Filters
 
-    # The eruption was reported on 2025-06-02; the question names a month before it (beyond the slack).
+    # The eruption was reported on 2025-06-02; the question names a month before it (beyond the slack,
+    # and beyond the 30 days around a period whose other coverage may answer: widened here).
     chat = ScriptedChat(prompts=[])
-    answer = rendering(index_settings, chat).ask("Which volcano erupted in April?", Filters(as_of="2025-07-20"))
+    settings = index_settings.model_copy(update={"older_coverage_days": 40})
+    answer = rendering(settings, chat).ask("Which volcano erupted in April?", Filters(as_of="2025-07-20"))
     assert answer.window is not None and (answer.window.start, answer.window.end) == ("2025-04-01", "2025-04-30")
     assert not answer.abstained and "Etna" in answer.text
     assert answer.note.startswith("Nothing published between 2025-04-01 and 2025-04-30 answers this; coverage "
