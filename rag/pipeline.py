@@ -309,8 +309,8 @@ class Pipeline:
         when they answer; else the coverage of other dates, when some of it is from the days around the
         period (``older_coverage_days``) and the answerer judges that it answers the question,
         introduced by a note with its date; else (or when the answerer does not judge) the decline
-        that lists the older passages. Returns the
-        search result and passages to use, their sentences and judgement when made, and the note."""
+        that lists the older passages. Returns the search result and passages to use, their
+        sentences and judgement when made, and the note."""
         w = found.window
         assert w is not None
         judged: Verdict | None = None
