@@ -230,6 +230,8 @@ class PassageSentences:
         out = []
         for j in order:
             n, i, text = self.items[j]
+            if i < 0:  # a headline: offered to the pick only (``scored``), never evidence for a claim
+                continue
             if not among or n in among:
                 out.append(Sentence(n, i, text, float(sims[j])))
                 if len(out) == k:
