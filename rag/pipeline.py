@@ -384,12 +384,12 @@ class Pipeline:
         return collect(self, question, filters, history)
 
 
-def near_period(hits: Sequence[Hit], window: Window, days: int) -> list[Hit]:
-    """The passages dated within ``days`` of ``window`` (before its start or after its end): coverage
-    that may still speak of the period's occurrence. Undated passages cannot tell and are left out."""
+def near_period(hits: Sequence[Hit], window: Window, days: int) -> bool:
+    """Whether a passage is dated within ``days`` of ``window`` (before its start or after its end):
+    coverage that may still speak of the period's occurrence. Undated passages cannot tell."""
     lo = (date.fromisoformat(window.start) - timedelta(days=days)).isoformat()
     hi = (date.fromisoformat(window.end) + timedelta(days=days)).isoformat()
-    return [h for h in hits if h.published and lo <= h.published[:10] <= hi]
+    return any(h.published and lo <= h.published[:10] <= hi for h in hits)
 
 
 def collect(pipeline: AnsweringPipeline, question: str, filters: Filters | None = None,

@@ -93,7 +93,7 @@ class RenderingAnswerer(Answerer):
         chosen = select_sentences(scored, self.max_sentences, self.from_passages, same)
         if not (pick and self.pick_from):
             return chosen
-        picked = self._pick(query, sentences.scored(query.searched, headlines=True), same)
+        picked = self._pick(query, [*scored, *sentences.scored_headlines(query.searched)], same)
         if picked is None:
             return chosen
         # The sentence the model names as the answer first, then the closest others in reading order

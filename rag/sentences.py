@@ -145,20 +145,22 @@ class PassageSentences:
                  headlines: bool = False) -> None:
         self.embedder = embedder
         self.texts = [hit.text for hit in hits]
-        self.items: list[tuple[int, int, str]] = []
-        headed: set[str] = set()
-        for n, hit in enumerate(hits, 1):
-            # A headline states the story's news in one line, often the very answer ("giant schnauzer
-            # wins Best in Show") while the passages found are a live blog's asides: once per article,
-            # before its first passage's sentences (index -1), offered only where ``scored`` is asked.
-            if headlines and hit.article_id not in headed and (line := quotable_headline(hit.title)):
-                self.items.append((n, -1, line))
-            headed.add(hit.article_id)
-            self.items.extend((n, i, s) for i, s in enumerate(quotable_sentences(hit.text)[:max_per_passage]))
+        self.items = [(n, i, s) for n, hit in enumerate(hits, 1)
+                      for i, s in enumerate(quotable_sentences(hit.text)[:max_per_passage])]
         self.vectors = embedder.embed_passages([s for _, _, s in self.items])
         # Read once: every judgement of one answer scores the same sentences against the question again.
         self._words = [_word_set(s) for _, _, s in self.items]
         self._rows = {(n, i): j for j, (n, i, _) in enumerate(self.items)}
+        # A headline states the story's news in one line, often the very answer ("giant schnauzer wins
+        # Best in Show") while the passages found are a live blog's asides: once per article, as
+        # sentence -1 of its first passage, embedded only when ``scored_headlines`` asks.
+        first: dict[str, int] = {}
+        for n, hit in enumerate(hits, 1):
+            first.setdefault(hit.article_id, n)
+        self._titles = [(n, line) for n, hit in enumerate(hits, 1)
+                        if headlines and first[hit.article_id] == n and (line := quotable_headline(hit.title))]
+        self._title_rows = {n: j for j, (n, _) in enumerate(self._titles)}
+        self._headline_vectors: np.ndarray | None = None
         # The answerability judge, the preface, the answer and a lookup's match all embed the same text.
         self._queries: dict[str, np.ndarray] = {}
 
@@ -167,7 +169,7 @@ class PassageSentences:
             self._queries[text] = self.embedder.embed_query(text)
         return self._queries[text]
 
-    def scored(self, question: str, headlines: bool = False) -> list[Sentence]:
+    def scored(self, question: str) -> list[Sentence]:
         """Every sentence scored by closeness in meaning to the question (cosine of multilingual
         embeddings, so an English question meets a French sentence), plus small bonuses for shared
         words (names, numbers), for the passage's rank, and, when the question asks why, for stating
@@ -179,11 +181,7 @@ class PassageSentences:
         why, that sentence scores at least what the heading scores, so a heading restating the question
         brings up the reason, which shares few of its words. (A quarter of the large archive's articles
         have question headings; headings asking something else, "What type of plane crashed?", are
-        close to the question by topic alone and lend nothing.)
-
-        Headlines (index -1) only with ``headlines``: close to any question on their story by topic,
-        they would crowd the closest sentences (two dev answers lost their answering sentence to a
-        headline), so only the model's pick of the answering sentence is offered them."""
+        close to the question by topic alone and lend nothing.)"""
         if not self.items:
             return []
         q_words = _word_set(question)
@@ -191,11 +189,7 @@ class PassageSentences:
         sims = self.vectors @ self._query(question)
         out = []
         for (n, i, text), words, sim in zip(self.items, self._words, sims):
-            if i < 0 and not headlines:
-                continue
-            overlap = len(q_words & words) / (len(q_words) or 1)
-            cause = REASON_BONUS if why and _reason_cue().search(text) else 0.0
-            out.append(Sentence(n, i, text, float(sim) + 0.05 * overlap + 0.01 / n + cause))
+            out.append(Sentence(n, i, text, _score(float(sim), n, text, words, q_words, why)))
         if why:
             for j in range(1, len(out)):
                 heading, after = out[j - 1], out[j]
@@ -204,9 +198,30 @@ class PassageSentences:
                     out[j] = replace(after, score=heading.score)
         return out
 
+    def scored_headlines(self, question: str) -> list[Sentence]:
+        """The articles' headlines (index -1), scored as ``scored`` scores sentences. Kept apart: close
+        to any question on their story by topic, they would crowd the closest sentences (two dev answers
+        lost their answering sentence to one), so only the model's pick of the answering sentence is
+        offered them, and they are never evidence for a claim (``closest``)."""
+        if not self._titles:
+            return []
+        if self._headline_vectors is None:
+            self._headline_vectors = self.embedder.embed_passages([line for _, line in self._titles])
+        q_words = _word_set(question)
+        why = bool(_reason_question().search(question))
+        sims = self._headline_vectors @ self._query(question)
+        return [Sentence(n, -1, line, _score(float(sim), n, line, _word_set(line), q_words, why))
+                for (n, line), sim in zip(self._titles, sims)]
+
+    def _vector(self, s: Sentence) -> np.ndarray:
+        if s.index < 0:
+            assert self._headline_vectors is not None  # scored before it is compared
+            return np.asarray(self._headline_vectors[self._title_rows[s.n]])
+        return np.asarray(self.vectors[self._rows[(s.n, s.index)]])
+
     def similarity(self, a: Sentence, b: Sentence) -> float:
-        """Cosine between two of these sentences, both embedded as passages."""
-        return float(self.vectors[self._rows[(a.n, a.index)]] @ self.vectors[self._rows[(b.n, b.index)]])
+        """Cosine between two of these sentences (or headlines), both embedded as passages."""
+        return float(self._vector(a) @ self._vector(b))
 
     def paraphrases(self, threshold: float) -> Callable[[Sentence, Sentence], bool] | None:
         """A test of whether two of these sentences say the same thing (cosine ≥ ``threshold``), for
@@ -230,8 +245,6 @@ class PassageSentences:
         out = []
         for j in order:
             n, i, text = self.items[j]
-            if i < 0:  # a headline: offered to the pick only (``scored``), never evidence for a claim
-                continue
             if not among or n in among:
                 out.append(Sentence(n, i, text, float(sims[j])))
                 if len(out) == k:
@@ -247,6 +260,13 @@ class PassageSentences:
             if needle in _squash(text):
                 return n
         return None
+
+
+def _score(sim: float, n: int, text: str, words: set[str], q_words: set[str], why: bool) -> float:
+    """Cosine with the question plus the bonuses of ``PassageSentences.scored``."""
+    overlap = len(q_words & words) / (len(q_words) or 1)
+    cause = REASON_BONUS if why and _reason_cue().search(text) else 0.0
+    return sim + 0.05 * overlap + 0.01 / n + cause
 
 
 def _word_set(text: str) -> set[str]:

@@ -63,7 +63,8 @@ def test_the_picked_sentence_leads_and_the_least_close_one_makes_room_for_it() -
 
     close, aside, closer, picked = (Sentence(1, 0, "A.", 0.95), Sentence(1, 5, "B.", 0.80),
                                     Sentence(2, 0, "C.", 0.90), Sentence(3, 0, "D.", 0.70))
-    sentences = SimpleNamespace(scored=lambda *_, **__: [close, aside, closer, picked], paraphrases=lambda _: None)
+    sentences = SimpleNamespace(scored=lambda _: [close, aside, closer, picked], scored_headlines=lambda _: [],
+                                paraphrases=lambda _: None)
     answerer = RenderingAnswerer("local", lambda: None, verifier=None, pick_from=8)  # type: ignore[arg-type]
     answerer._pick = lambda *_: picked  # type: ignore[method-assign]
     chosen = answerer._chosen(SimpleNamespace(searched="Why?"), sentences)  # type: ignore[arg-type]
