@@ -205,6 +205,8 @@ def test_summarize_shares_percentiles_and_tokens_per_second() -> None:
     assert s["uncited_answers"] == 0.5  # of the two that did not decline, one has no valid citation
     assert s["model_uncited_answers"] == 0.5
     assert s["total_p50"] == pytest.approx(1.6) and s["total_p95"] == pytest.approx(2.95)
+    # The same over the two answers only: the declines (1.1 s, 0.6 s) no longer pull the median down.
+    assert s["answer_total_p50"] == pytest.approx(2.6) and s["answer_total_p95"] == pytest.approx(3.05)
     assert s["tokens_per_second"] == pytest.approx(50 / (2.0 + 1.0 + 0.5 + 3.0))
     assert s["decode_tokens_per_second"] == pytest.approx(50 / (1.8 + 0.8 + 0.3 + 2.8))
     assert s["answer@5"] is None  # nothing to measure: None, never 0

@@ -298,13 +298,15 @@ def _uncited_share(flag: str) -> Aggregate:
 _STAGE_RAN = {"generation": "generated", "first_token": "llm_generated"}
 
 
-def _latency(stage: str, q: int) -> Aggregate:
-    """The ``q``-th percentile of the seconds ``stage`` took, over the questions where it ran."""
+def _latency(stage: str, q: int, answers_only: bool = False) -> Aggregate:
+    """The ``q``-th percentile of the seconds ``stage`` took, over the questions where it ran (and,
+    with ``answers_only``, that got an answer rather than a decline)."""
     ran = _STAGE_RAN.get(stage)
 
     def aggregate(results: Results) -> float | None:
         return percentile([r.timings[stage] for r in results
-                           if stage in r.timings and (ran is None or getattr(r, ran))], q)
+                           if stage in r.timings and (ran is None or getattr(r, ran))
+                           and not (answers_only and (not r.answered or r.abstained))], q)
     return aggregate
 
 
@@ -389,8 +391,9 @@ def _scored(name: str, description: str, score: Score, key: str = "", needs_answ
     return Metric(name, True, description, _mean_of(key or name), score, key, needs_answer)
 
 
-def _latency_metric(stage: str, q: int, description: str) -> Metric:
-    return Metric(f"{stage}_p{q}", False, description, _latency(stage, q), unit="seconds")
+def _latency_metric(stage: str, q: int, description: str, answers_only: bool = False) -> Metric:
+    name = f"answer_{stage}_p{q}" if answers_only else f"{stage}_p{q}"
+    return Metric(name, False, description, _latency(stage, q, answers_only), unit="seconds")
 
 
 #: Every metric of a summary, in report order.
@@ -426,6 +429,9 @@ METRICS: tuple[Metric, ...] = (
     _latency_metric("generation", 95, "answer generation seconds, 95th percentile"),
     _latency_metric("total", 50, "seconds per question end to end, median"),
     _latency_metric("total", 95, "seconds per question end to end, 95th percentile"),
+    # A quick decline pulls total_p50 down; a reader waits for an answer this long.
+    _latency_metric("total", 50, "seconds end to end for questions answered (not declined), median", True),
+    _latency_metric("total", 95, "seconds end to end for questions answered (not declined), 95th percentile", True),
     Metric("tokens_per_second", True, "answer tokens (cl100k count) / generation seconds (LLM only)",
            _tokens_per_second, unit="rate"),
     Metric("decode_tokens_per_second", True, "answer tokens / seconds after the first token (LLM writing speed)",
