@@ -1,13 +1,16 @@
-"""The claim verifier's prompt against two other wordings, on labelled claims (docs/eval/claims).
+"""The claim verifier's prompt against two other wordings and a calibration, on labelled claims
+(docs/eval/claims).
 
     python scripts/check_verifier_prompts.py --claims docs/eval/claims/dev-claims.jsonl \\
         --articles ../shared/data/dev/articles.jsonl [--limit N]
 
 Reads each pair's P(YES) from the local model under the pipeline's prompt (``VERIFY_PROMPT``), the
-same question with the claim before the passage, and "does the claim get anything wrong"; the number
-and calendar rules apply to all, as in ``LLMVerifier``. Prints false claims caught / true claims kept
-for each prompt and for the averages with the pipeline's, at every threshold, on all pairs and on
-each half (even / odd). Three prompt reads a pair (~15 min for 223 pairs on 2 cores).
+same question with the claim before the passage, "does the claim get anything wrong", and the
+pipeline's prompt with the passage replaced by "N/A" (contextual calibration: how much of P(YES) the
+claim earns without any evidence, subtracted in "default - no passage"); the number and calendar rules
+apply to all, as in ``LLMVerifier``. Prints false claims caught / true claims kept for each prompt and
+for the combinations, at every threshold, on all pairs and on each half (even / odd). Four prompt
+reads a pair (~20 min for 223 pairs on 2 cores).
 """
 
 from __future__ import annotations
@@ -41,8 +44,9 @@ Claim: {claim}
 Does the claim get anything wrong compared with the passage: who did what to whom, a number, a date, a place, \
 a name, or a reason the passage does not give?
 Answer YES or NO."""
+NO_PASSAGE = VERIFY_PROMPT.replace("{passage}", "N/A")
 PROMPTS = {"default": (VERIFY_SYSTEM, VERIFY_PROMPT), "claim first": (VERIFY_SYSTEM, CLAIM_FIRST),
-           "anything wrong": (WRONG_SYSTEM, WRONG)}
+           "anything wrong": (WRONG_SYSTEM, WRONG), "no passage": (VERIFY_SYSTEM, NO_PASSAGE)}
 
 Row = tuple[bool, dict[str, float]]
 
@@ -67,13 +71,16 @@ def main() -> None:
     rows: list[Row] = []
     for c in claims:
         ruled_out = bool(missing_numbers(c.claim, [c.passage]) + missing_calendar(c.claim, [c.passage]))
-        rows.append((c.supported, {name: 0.0 if ruled_out else yes_probability(model, [
+        # A claim the rules rule out scores as rejected by every prompt (and, calibrated, below any threshold).
+        rows.append((c.supported, {name: float(name == "no passage") if ruled_out else yes_probability(model, [
             SystemMessage(system), HumanMessage(prompt.format(passage=c.passage, claim=c.claim))])
             for name, (system, prompt) in PROMPTS.items()}))
     scores: dict[str, Callable[[dict[str, float]], float]] = {
         **{name: (lambda p, n=name: p[n]) for name in PROMPTS},
         "default + claim first": lambda p: (p["default"] + p["claim first"]) / 2,
-        "default + anything wrong": lambda p: (p["default"] + p["anything wrong"]) / 2}
+        "default + anything wrong": lambda p: (p["default"] + p["anything wrong"]) / 2,
+        # Shifted by 0.5 so that the thresholds of THRESHOLDS still span its range (-1 to 1).
+        "default - no passage": lambda p: p["default"] - p["no passage"] + 0.5}
     print(f"{len(rows)} pairs; cells: false claims caught / true claims kept (all | even half | odd half)")
     for name, score in scores.items():
         print(f"\n{name}")
