@@ -63,16 +63,19 @@ Question: {question}
 
 Do these sentences contain the answer to the question? Answer YES or NO."""
 
-#: Which of the numbered candidate sentences answers the question (``RenderingAnswerer`` with
-#: ``pick_from``), read from the next token's odds over "0".."N"; it orders what is shown, the YES/NO
-#: judge above still decides whether to answer.
-PICK_SYSTEM = "You find the sentence that answers a question. Reply with one number only."
+#: The shortest phrase answering the question, copied from the numbered candidate sentences
+#: (``RenderingAnswerer`` with ``pick_from``); the candidate holding it is shown first. It orders what
+#: is shown, the YES/NO judge above still decides whether to answer. Asked to name a sentence by its
+#: number instead, the 1.5B model mostly named the first (docs/faithful-answers.md).
+PICK_SYSTEM = ("You answer a question from the given sentences only. Reply with a short phrase copied word for "
+               "word from one sentence, or NONE.")
 PICK_PROMPT = """Sentences:
 {sentences}
 
 Question: {question}
 
-Which sentence answers the question? Reply with its number, or 0 if none of them answers it."""
+Answer with the shortest phrase copied word for word from the sentences that answers the question, or NONE \
+if none answers it."""
 
 #: The one-sentence lead (``RenderingAnswerer``), written from the selected sentences only and shown
 #: only when the verifier finds it stated by them.

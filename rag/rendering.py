@@ -7,8 +7,8 @@ against whole passages. So the answer is built from the question's best source s
 the extractive answerer chooses them): kept verbatim when already in the question's language,
 translated one at a time otherwise, each cited. Before anything is written, the model judges whether
 those sentences answer the question at all (a decline is better than an invented answer). Then it
-names, by number, which of a few more candidate sentences answers, and that one is shown first: the
-model chooses, but every word shown is still a source's. After
+copies, from a few more candidate sentences, the shortest phrase that answers, and the sentence
+holding it is shown first: the model chooses, but every word shown is still a source's. After
 them comes at most one short sentence answering the question, written from them and shown only when
 the verifier finds it stated.
 
@@ -23,6 +23,7 @@ number or date its source lacks) the sentence is shown without a gloss.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+import re
 
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
@@ -52,6 +53,9 @@ from rag.verification import safe_verify, sentence_state, Verdict, Verifier
 #: Most tokens of a lead sentence or of one translated sentence.
 LEAD_TOKENS = 60
 TRANSLATION_TOKENS = 120
+PICK_TOKENS = 24
+#: Share of a copied phrase's words a candidate must hold to be the one it was copied from.
+PICK_MATCH = 0.75
 
 
 class RenderingAnswerer(Answerer):
@@ -74,7 +78,7 @@ class RenderingAnswerer(Answerer):
         self.translation_min = translation_min
         #: Question languages the model translates into; None: all.
         self.translate_into = translate_into
-        # At most 9 candidates: their numbers must be single tokens to be read from one next token.
+        # At most 9 candidates: each one more is a longer prompt to read before the first token.
         self.pick_from, self.pick_passages = min(pick_from, 9), pick_passages
         #: Cosine at which a sentence restates one already chosen (1: only verbatim copies are skipped).
         self.paraphrase = paraphrase
@@ -96,11 +100,11 @@ class RenderingAnswerer(Answerer):
         picked = self._pick(query, [*scored, *sentences.scored_headlines(query.searched)], same)
         if picked is None:
             return chosen
-        # The sentence the model names as the answer first, then the closest others in reading order
-        # (the least close one makes room for it, not the last one read).
+        # The sentence holding the model's answer first, then the closest others in reading order, all
+        # of them: the model's phrase is sometimes wrong ("Chicken Big Mac" for the Snack Wrap), and the
+        # closest sentence it would displace is then the one that answers.
         others = [s for s in chosen if s.text != picked.text and not (same and same(s, picked))]
-        rest = sorted(others, key=lambda s: -s.score)[:self.max_sentences - 1]
-        return [picked, *sorted(rest, key=lambda s: (s.n, s.index))]
+        return [picked, *others]
 
     def _candidates(self, scored: Sequence[Sentence], same: Callable[[Sentence, Sentence], bool] | None = None
                     ) -> list[Sentence]:
@@ -109,26 +113,24 @@ class RenderingAnswerer(Answerer):
 
     def _pick(self, query: Query, scored: Sequence[Sentence],
               same: Callable[[Sentence, Sentence], bool] | None = None) -> Sentence | None:
-        """The candidate sentence the model names as answering the question, read from its next-token
-        odds over their numbers; None when "0" (none) is likelier than any number, or on failure.
+        """The candidate sentence holding the short answer the model copies from the candidates; None
+        when it copies nothing ("NONE"), a phrase no candidate holds, or on failure.
 
-        Only what is shown first depends on it: its own P("0") declined 6 of 15 unanswerable dev
-        questions against 12 for the YES/NO judge, which stays the decline (docs/faithful-answers.md).
+        Only what is shown first depends on it; the YES/NO judge stays the decline. Copying a phrase
+        is closer to what a 1.5B model does reliably than naming one of eight sentences by number,
+        where it mostly named the first (docs/faithful-answers.md).
         """
-        from rag.llm import option_probabilities
-
         candidates = self._candidates(scored, same)
         if not candidates:
             return None
         listed = "\n".join(f"{i}. {c.text}" for i, c in enumerate(candidates, 1))
-        messages = [SystemMessage(PICK_SYSTEM), HumanMessage(PICK_PROMPT.format(sentences=listed,
-                                                                                question=query.searched))]
         try:
-            odds = option_probabilities(self.model(), messages, [str(i) for i in range(len(candidates) + 1)])
+            reply = self._invoke(PICK_SYSTEM, PICK_PROMPT.format(sentences=listed, question=query.searched),
+                                 PICK_TOKENS)
         except Exception:  # noqa: BLE001 (the closest sentences still answer)
             return None
-        best = max(range(1, len(odds)), key=lambda i: odds[i])
-        return candidates[best - 1] if odds[best] > odds[0] else None
+        phrase = reply.splitlines()[0].strip().strip('"“”').strip() if reply else ""
+        return holding(phrase, candidates)
 
     def answerable(self, query: Query, hits: Sequence[Hit], sentences: PassageSentences,
                    older: bool = False) -> Verdict | None:
@@ -245,3 +247,22 @@ def _foreign(hit: Hit, language: str) -> bool:
     """Whether a sentence of ``hit`` is in another language than the reader's, one the answer can be
     rendered in (a language without a module gets the source's own words)."""
     return bool(hit.language) and hit.language != language and languages.has_replies(language)
+
+
+def _folded_words(text: str) -> list[str]:
+    return re.findall(r"\w+", languages.fold(text).lower())
+
+
+def holding(phrase: str, candidates: Sequence[Sentence]) -> Sentence | None:
+    """The candidate that holds most of ``phrase``'s words (at least ``PICK_MATCH`` of them; accents
+    and case aside), the closest to the question on ties; None for "NONE" or an empty phrase."""
+    words = _folded_words(phrase)
+    if not words or words == ["none"]:
+        return None
+    best, share = None, 0.0
+    for c in candidates:
+        held = set(_folded_words(c.text))
+        s = sum(w in held for w in words) / len(words)
+        if s > share:
+            best, share = c, s
+    return best if share >= PICK_MATCH else None

@@ -198,11 +198,10 @@ class Settings(BaseSettings):
         codes = frozenset(self.translate_into.split(",")) - {""}
         return None if "*" in codes else codes
 
-    pick_sentences: int = Field(8, ge=0, le=9, description="Render style: the LLM names which of this many "
-                                "candidate sentences from the 5 best passages answers the question (next-token "
-                                "odds over their numbers), and that sentence is shown first (0: off; the closest "
-                                "sentences only). Dev: one more right answer in 20, none lost; ~7 s more on 2 "
-                                "cores (docs/faithful-answers.md).")
+    pick_sentences: int = Field(8, ge=0, le=9, description="Render style: the LLM copies, from this many "
+                                "candidate sentences of the 5 best passages, the shortest phrase answering the "
+                                "question, and the sentence holding it is shown first (0: off; the closest "
+                                "sentences only). One prompt read, ~4 s on 2 cores (docs/faithful-answers.md).")
     verify_threshold: float = Field(0.8, ge=0.0, le=1.0, description="The verifier's P(YES) a written sentence "
                                     "needs to count as stated by its source sentences (calibrated on "
                                     "docs/eval/claims).")

@@ -55,7 +55,7 @@ def test_a_sentence_that_asks_is_never_chosen_as_an_answer() -> None:
         "Air India flight 171 was bound for London.", "“Why now?” she asked, as the crash site was cleared."]
 
 
-def test_the_picked_sentence_leads_and_the_least_close_one_makes_room_for_it() -> None:
+def test_the_picked_sentence_leads_and_the_closest_ones_all_follow() -> None:
     from types import SimpleNamespace
 
     from rag.rendering import RenderingAnswerer
@@ -68,8 +68,12 @@ def test_the_picked_sentence_leads_and_the_least_close_one_makes_room_for_it() -
     answerer = RenderingAnswerer("local", lambda: None, verifier=None, pick_from=8)  # type: ignore[arg-type]
     answerer._pick = lambda *_: picked  # type: ignore[method-assign]
     chosen = answerer._chosen(SimpleNamespace(searched="Why?"), sentences)  # type: ignore[arg-type]
-    # Not the last one read ("C.", second closest) but the least close ("B.") gives way to the pick.
-    assert [s.text for s in chosen] == ["D.", "A.", "C."]
+    # None of the closest gives way to the pick: the model's phrase may be wrong, and then the one it
+    # would displace is the answer. They follow in reading order.
+    assert [s.text for s in chosen] == ["D.", "A.", "B.", "C."]
+    answerer._pick = lambda *_: aside  # type: ignore[method-assign]
+    chosen = answerer._chosen(SimpleNamespace(searched="Why?"), sentences)  # type: ignore[arg-type]
+    assert [s.text for s in chosen] == ["B.", "A.", "C."]  # already among them: it only moves first
 
 
 def test_a_headline_is_quotable_without_its_outlet_and_never_when_it_asks() -> None:

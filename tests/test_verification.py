@@ -189,18 +189,20 @@ def test_no_lead_by_default(index_settings: Settings) -> None:
 
 
 class PickingChat(ScriptedChat):
-    """Also names a candidate when asked which sentence answers: the last one listed, or none ("0")."""
+    """Also answers the pick: a phrase copied (in quotes) from the last candidate listed, from the one
+    that reads ``choose``, or NONE; ``invent`` replies a phrase no candidate holds."""
 
     choose: str = "last"
+    invent: bool = False
     listed: list[str] = []
 
     def _generate(self, messages: list[BaseMessage], *args: Any, **kwargs: Any) -> ChatResult:
         user = messages[-1].text
-        if "Which sentence answers the question?" in user:
-            numbered = re.findall(r"^(\d+)\. (.*)$", user, re.M)
-            self.listed = [text for _, text in numbered]
-            named = [n for n, text in numbered if text == self.choose]
-            reply = named[0] if named else numbered[-1][0] if self.choose == "last" else "0"
+        if "shortest phrase copied word for word" in user:
+            self.listed = re.findall(r"^\d+\. (.*)$", user, re.M)
+            chosen = self.listed[-1] if self.choose == "last" else self.choose if self.choose in self.listed else ""
+            reply = ("the Eiffel Tower" if self.invent else
+                     f'"{" ".join(chosen.rstrip(".").split()[-6:])}"' if chosen else "NONE")
             return ChatResult(generations=[ChatGeneration(message=AIMessage(content=reply))])
         return super()._generate(messages, *args, **kwargs)
 
@@ -212,11 +214,24 @@ def test_the_sentence_the_model_picks_is_shown_first_and_judged_apart(index_sett
     default = [s for s in rendering(index_settings, ScriptedChat(prompts=[])).ask(QUESTION).sentences if s.shown]
     assert len(chat.listed) == 6 and chat.listed[-1] not in [s.evidence for s in default]
     assert shown[0].evidence == chat.listed[-1]  # the least close candidate, because the model named it
-    assert [s.evidence for s in shown[1:]] == [s.evidence for s in default[:2]]
+    assert [s.evidence for s in shown[1:]] == [s.evidence for s in default]
     assert all(s.citations for s in shown)
-    # "0" (none answers) leaves the closest sentences, in reading order, as without a pick.
-    none = rendering(index_settings, PickingChat(prompts=[], choose="none"), pick_sentences=6).ask(QUESTION)
-    assert [s.evidence for s in none.sentences if s.shown] == [s.evidence for s in default]
+    # NONE, or a phrase no candidate holds, leaves the closest sentences in reading order, as without a pick.
+    for chat in (PickingChat(prompts=[], choose="none"), PickingChat(prompts=[], invent=True)):
+        none = rendering(index_settings, chat, pick_sentences=6).ask(QUESTION)
+        assert [s.evidence for s in none.sentences if s.shown] == [s.evidence for s in default]
+
+
+def test_the_copied_phrase_is_found_in_its_candidate_whatever_the_accents_and_case() -> None:
+    from rag.rendering import holding
+    from rag.sentences import Sentence
+
+    close = Sentence(1, 0, "L'Iran a lancé des missiles contre Israël samedi soir.", 0.9)
+    answer = Sentence(2, 3, "Téhéran a promis de répondre à une frappe israélienne à Damas.", 0.8)
+    assert holding("frappe israelienne a DAMAS", [close, answer]) is answer
+    assert holding("frappe sur Beyrouth hier", [close, answer]) is None  # 1 word in 4: not copied from it
+    assert holding("NONE", [close, answer]) is None and holding("", [close, answer]) is None
+    assert holding("Israël", [close, Sentence(2, 1, "Israël a riposté.", 0.7)]) is close  # ties: the closest
 
 
 def test_a_headline_is_offered_to_the_pick_only_and_quoted_as_its_article_s_words(index_settings: Settings) -> None:
