@@ -50,7 +50,7 @@ from rag.sentences import PassageSentences, Sentence
 from rag.types import AnswerSentence, day, Hit, Query
 from rag.verification import safe_verify, sentence_state, Verdict, Verifier
 
-#: Most tokens of a lead sentence or of one translated sentence.
+#: Most tokens of a lead sentence, of one translated sentence, and of the phrase the pick copies.
 LEAD_TOKENS = 60
 TRANSLATION_TOKENS = 120
 PICK_TOKENS = 24
