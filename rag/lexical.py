@@ -16,7 +16,6 @@ changes the store.
 from __future__ import annotations
 
 from dataclasses import dataclass
-import operator
 import re
 import threading
 from typing import Any
@@ -25,7 +24,7 @@ import numpy as np
 
 from rag import languages
 from rag.languages import fold
-from rag.store import ChunkStore
+from rag.store import ChunkStore, matches
 
 _STEM = 6
 
@@ -43,29 +42,6 @@ def tokenize(text: str) -> list[str]:
         elif len(word) > 1 and word not in stop:
             terms.append(word[:_STEM])
     return terms
-
-
-def matches(meta: dict[str, Any], where: dict[str, Any] | None) -> bool:
-    """Whether chunk metadata satisfies a Chroma ``where`` clause of the kind ``build_where`` makes
-    (``$and``/``$or`` of ``$gte``/``$lte``/``$gt``/``$lt``/``$in`` on fields); a missing field never
-    satisfies a bound."""
-    if not where:
-        return True
-    if "$and" in where:
-        return all(matches(meta, clause) for clause in where["$and"])
-    if "$or" in where:
-        return any(matches(meta, clause) for clause in where["$or"])
-    for field, cond in where.items():
-        value = meta.get(field)
-        for op, ref in cond.items():
-            if op == "$in" and value not in ref:
-                return False
-            if op in _BOUNDS and (value is None or not _BOUNDS[op](value, ref)):
-                return False
-    return True
-
-
-_BOUNDS = {"$gte": operator.ge, "$lte": operator.le, "$gt": operator.gt, "$lt": operator.lt}
 
 
 @dataclass

