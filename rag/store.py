@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 import contextlib
 from dataclasses import dataclass, field
+import json
 import logging
 import operator
 import os
@@ -43,6 +44,8 @@ EF_SEARCH = 400
 
 #: Nearest chunks fetched beyond ``k`` (and a quarter) when a ``where`` clause is applied to them here.
 _SPARE = 10
+#: How many clauses that kept too few are remembered (oldest forgotten first).
+_NARROW_KEPT = 256
 
 
 def matches(meta: dict[str, Any], where: dict[str, Any] | None) -> bool:
@@ -77,6 +80,13 @@ def matches(meta: dict[str, Any], where: dict[str, Any] | None) -> bool:
             if not ok:
                 return False
     return True
+
+
+def _starts_after(where: dict[str, Any]) -> bool:
+    """Whether the clause sets a first publication day (a period: it keeps few chunks)."""
+    clauses = where.get("$and", [where])
+    return any(isinstance(c.get("published_day"), dict) and {"$gte", "$gt"} & c["published_day"].keys()
+               for c in clauses)
 
 
 _COMPARE = {"$eq": operator.eq, "$ne": operator.ne, "$gte": operator.ge, "$lte": operator.le,
@@ -187,6 +197,8 @@ class ChunkStore:
         # Only a local index can be written behind this process's back.
         self._watch = None if settings.chroma_host else _Watch(Path(settings.index_dir))
         self._lock = threading.Lock()
+        #: Where clauses (as JSON) that kept too few of the nearest chunks last time: Chroma filters them.
+        self._narrow: dict[str, None] = {}
         if create:
             self._collection = self._client.get_or_create_collection(
                 settings.collection, configuration={"hnsw": {"space": "cosine", "ef_search": EF_SEARCH}},
@@ -344,10 +356,11 @@ class ChunkStore:
         """The ``k`` nearest chunks to ``vector`` among those matching ``where`` (and containing one of
         the ``contains`` strings, case-sensitive, when given); ``similarity`` = cosine.
 
-        A ``where`` clause is first applied here to a quarter more than ``k`` nearest chunks of the
-        whole index: Chroma evaluates it in SQLite over every chunk (35 ms a query at 15,000 chunks,
-        against 2 ms for the vector search), and the usual clause (nothing after the as-of day) keeps
-        nearly all of them. Only when too few pass (a week's window) does Chroma filter.
+        A ``where`` clause without a first day is first applied here to a quarter more than ``k``
+        nearest chunks of the whole index: Chroma evaluates it in SQLite over every chunk (35 ms a
+        query at 15,000 chunks, against 2 ms for the vector search), and the usual clause (nothing
+        after the as-of day) keeps nearly all of them. Chroma filters when too few pass (and at once
+        for a clause that kept too few before, or a period with a first day, "this week").
         """
         n = self.count()
         if n == 0:
@@ -357,15 +370,23 @@ class ChunkStore:
             doc_filter = {"$contains": contains[0]}
         elif contains:
             doc_filter = {"$or": [{"$contains": c} for c in contains]}
-        if where and doc_filter is None:
+        key = json.dumps(where, sort_keys=True) if where else ""
+        if where and doc_filter is None and not _starts_after(where) and key not in self._narrow:
             fetch = min(n, k + k // 4 + _SPARE)
             near = self._nearest(vector, fetch, None, None)
             try:
                 kept = [h for h, meta in near if matches(meta, where)]
             except (ValueError, TypeError):  # a clause this filter does not read: Chroma's filter decides
                 kept = None
+            # Fetching deeper when too few passed was tried: a second fetch costs about what Chroma's
+            # filter does (bench_retrieval.py --as-of article).
             if kept is not None and (len(kept) >= k or fetch == n):
                 return kept[:k]
+            # The evaluation asks many questions as of one day, the chat all of a day's as of today.
+            self._narrow[key] = None
+            with contextlib.suppress(StopIteration, RuntimeError, KeyError):  # another thread trimmed it
+                while len(self._narrow) > _NARROW_KEPT:
+                    self._narrow.pop(next(iter(self._narrow)))
         return [h for h, _ in self._nearest(vector, min(k, n), where, doc_filter)]
 
     def _nearest(self, vector: np.ndarray, k: int, where: dict[str, Any] | None,

@@ -2,11 +2,18 @@
 
     python scripts/bench_retrieval.py --index-dir indexes/large --articles ../shared/data/large/articles-2025.jsonl \\
         --set NEWSRAG_NAME_POOL=0 --set NEWSRAG_NAME_POOL=300 [--queries 200] [--words 6]
+    python scripts/bench_retrieval.py ... --set NEWSRAG_NAME_POOL=300 --chroma-filter --as-of article
 
 Each query is an indexed article's headline (or its first ``--words`` words, as keywords a reader
 would type); it should find its own article. Every query runs under every setting, in random order,
 in one process, so the ratios hold even on a busy machine. Prints hit@1, hit@10, p50, p95 and how
 many queries ran Chroma's document filter (the exact-name channel's slow path).
+
+``--as-of`` asks as a reader would on a given day: ``today`` (the archive's newest day, as the chat
+does), or ``article`` (the day the query's own story ran, as the evaluation's questions do; the
+clause then hides every later chunk). ``--chroma-filter`` adds, for each variant, one whose date
+clause Chroma evaluates over the whole index (the store's way before it filtered the nearest chunks
+itself): the baseline of that change, run in the same process.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from rag.ingest import load_articles  # noqa: E402
 from rag.question import analyse  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 from rag.store import ChunkStore  # noqa: E402
+from rag.types import Filters, Hit  # noqa: E402
 
 
 def _variant(text: str) -> tuple[str, dict[str, Any]]:
@@ -43,6 +51,22 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[int(q * (len(ordered) - 1))]
 
 
+class _ChromaFiltered:
+    """The store, with every ``where`` clause left to Chroma's filter (the baseline)."""
+
+    def __init__(self, store: ChunkStore) -> None:
+        self._store = store
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    def query(self, vector: Any, k: int, where: dict[str, Any] | None = None,
+              contains: tuple[str, ...] | list[str] = ()) -> list[Hit]:
+        if contains or not where:
+            return self._store.query(vector, k, where, contains)
+        return [h for h, _ in self._store._nearest(vector, min(k, self._store.count()), where, None)]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--index-dir", type=Path, required=True)
@@ -50,6 +74,10 @@ def main() -> None:
     ap.add_argument("--set", dest="sets", action="append", required=True, help="NEWSRAG_FIELD=VALUE, once per variant")
     ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--words", type=int, default=0, help="use the headline's first N words (0: the whole headline)")
+    ap.add_argument("--as-of", choices=["none", "today", "article"], default="none",
+                    help="the day the reader asks on: no date clause, the newest day, or the story's own day")
+    ap.add_argument("--chroma-filter", action="store_true",
+                    help="also run each variant with date clauses left to Chroma's filter (the baseline)")
     args = ap.parse_args()
 
     base = Settings(index_dir=args.index_dir)
@@ -66,6 +94,11 @@ def main() -> None:
     variants = [_variant(s) for s in args.sets]
     retrievers = {name: build_retriever(base.model_copy(update=Settings(**over).model_dump(include=set(over))),
                                         store, embedder) for name, over in variants}
+    if args.chroma_filter:
+        baseline = _ChromaFiltered(store)
+        retrievers |= {f"{name}, Chroma filters": build_retriever(
+            base.model_copy(update=Settings(**over).model_dump(include=set(over))), baseline, embedder)  # type: ignore[arg-type]
+            for name, over in variants}
     indexed = store.article_states()
     articles = [a for a in load_articles([args.articles])[0] if a.id in indexed]
     rng = random.Random(11)
@@ -74,13 +107,16 @@ def main() -> None:
     hit1 = dict.fromkeys(retrievers, 0)
     hit10 = dict.fromkeys(retrievers, 0)
     slow = dict.fromkeys(retrievers, 0)
+    newest = max((a.published or "" for a in articles), default="")[:10] or None
     for article in sample:
         text = " ".join(article.title.split()[:args.words]) if args.words else article.title
-        query = analyse(text)
+        as_of = {"none": None, "today": newest, "article": (article.published or "")[:10] or None}[args.as_of]
+        filters = Filters(as_of=as_of)
+        query = analyse(text, as_of)
         for name in rng.sample(list(retrievers), len(retrievers)):
             before = filtered[0]
             start = time.perf_counter()
-            found = retrievers[name].find(query, top_k=10)
+            found = retrievers[name].find(query, filters, top_k=10)
             lat[name].append(time.perf_counter() - start)
             ids = [h.article_id for h in found.hits]
             hit1[name] += bool(ids) and ids[0] == article.id
@@ -88,7 +124,7 @@ def main() -> None:
             slow[name] += filtered[0] > before
     n = len(sample)
     what = f"first {args.words} words of headlines" if args.words else "headlines"
-    print(f"{n} queries ({what}) over {store.count()} chunks")
+    print(f"{n} queries ({what}, as of: {args.as_of}) over {store.count()} chunks")
     for name in retrievers:
         print(f"{name}: hit@1 {hit1[name] / n:.3f}  hit@10 {hit10[name] / n:.3f}  "
               f"p50 {1000 * statistics.median(lat[name]):.0f} ms  p95 {1000 * _pct(lat[name], 0.95):.0f} ms  "

@@ -352,3 +352,23 @@ def test_quotes_skip_another_outlets_rewrite_of_the_event_and_reach_the_reason(i
     answer = p.answerer.stream  # type: ignore[attr-defined]
     query = p.analyse("Why did the city council close the harbour bridge?")
     assert any("cracks" in piece.text for piece in answer(query, hits, sentences))
+
+
+def test_loading_warms_retrieval_once_and_a_failing_search_does_not_stop_it(index_settings: Settings) -> None:
+    p = build_pipeline(index_settings)
+    searched: list[str] = []
+    find = p.retriever.find
+
+    def counted(query, *args, **kwargs):  # type: ignore[no-untyped-def]
+        searched.append(query.text)
+        return find(query, *args, **kwargs)
+
+    p.retriever.find = counted  # type: ignore[method-assign]
+    p.load()
+    assert len(searched) == 1
+
+    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("Error finding id")
+
+    p.retriever.find = broken  # type: ignore[method-assign]
+    p.warm()  # no exception: the first question reports a broken index

@@ -310,7 +310,8 @@ def test_a_filter_applied_to_the_nearest_chunks_returns_what_chromas_filter_retu
 
     store._nearest = recorded  # type: ignore[method-assign]
     wheres = [{"published_day": {"$lte": days[-1]}},                     # keeps everything: no Chroma filter
-              {"published_day": {"$gte": days[-2]}},                     # keeps few: Chroma filters
+              {"published_day": {"$lte": days[0]}},                      # keeps few: Chroma filters next
+              {"published_day": {"$gte": days[-2]}},                     # a period: Chroma filters at once
               {"$and": [{"source": {"$in": sources[:1]}}, {"published_day": {"$ne": days[0]}}]},
               {"$or": [{"published_day": {"$lt": days[1]}}, {"language": "fr"}]},
               {"source": {"$ne": sources[0]}}, {"source": {"$nin": sources[1:]}}]  # some chunks have no source
@@ -322,8 +323,11 @@ def test_a_filter_applied_to_the_nearest_chunks_returns_what_chromas_filter_retu
             assert mine == chroma, (where, k)
             if where is wheres[0]:
                 assert all(w is None for _, w in chroma_filtered)  # the fast path, Chroma never filtered
-            if where is wheres[1] and k == 3:
-                assert chroma_filtered[-1] == (3, where)  # too few among the nearest: Chroma filtered
+            if where is wheres[1]:
+                # Too few among the nearest: Chroma filters, and at once the next time.
+                assert [w for _, w in chroma_filtered] == ([None, where] if k == 1 else [where])
+            if where is wheres[2]:
+                assert [w for _, w in chroma_filtered] == [where]
     with pytest.raises(ValueError, match=r"\$regex"):
         matches({"published_day": 1}, {"published_day": {"$regex": "1"}})
 

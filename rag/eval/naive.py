@@ -192,6 +192,10 @@ class NaivePipeline:
             return "extractive (no LLM)"
         return f"LangChain stuff prompt to {self.chat_model.describe()}"
 
+    def warm(self) -> None:
+        """One search, so that the first question's timing does not include loading the index."""
+        self.search("news", 1)
+
     def search(self, question: str, k: int) -> list[Hit]:
         """The ``k`` chunks most similar to the question, best first."""
         found = self.store.similarity_search_with_score(question, k=k)

@@ -330,6 +330,7 @@ def run_pipeline(p: AnsweringPipeline, questions: Sequence[Question], config: Ev
 
     judge = em.SupportJudge(embedder_for(p.settings)) if p.cites and llm != "none" else None
     results = []
+    p.warm()  # a served chat warms at start; the first question is timed like the others
     for i, q in enumerate(questions, 1):
         results.append(run_question(p, q, config.retrieval_only, judge, llm))
         say(_progress_line(p.name, i, len(questions), q, results[-1]))
