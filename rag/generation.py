@@ -43,9 +43,11 @@ def abstain_message(language: str) -> str:
     return languages.reply(language, "abstain")
 
 
-def unmentioned_message(language: str, names: Sequence[str]) -> str:
-    """The reply when the question names something no passage found mentions (``rag.names.unmentioned``)."""
-    return languages.reply(language, "unmentioned").format(names=", ".join(f"\u201c{n}\u201d" for n in names))
+def unmentioned_message(language: str, names: Sequence[str], closest: bool = False) -> str:
+    """The reply when the question names something no passage found mentions (``rag.names.unmentioned``),
+    or, with ``closest``, something the passages the answer would quote do not mention."""
+    key = "unmentioned_closest" if closest else "unmentioned"
+    return languages.reply(language, key).format(names=", ".join(f"\u201c{n}\u201d" for n in names))
 
 
 def out_of_window_message(language: str, window: Window, listed: Sequence[Hit]) -> str:
@@ -171,6 +173,10 @@ class Answerer(ABC):
         answerer does not judge; the relevance gate alone decided). ``older``: the passages predate
         the period the question names (``query.window``), and must still answer for it."""
         return None
+
+    def quoting(self, query: Query, hits: Sequence[Hit], sentences: PassageSentences) -> list[Hit]:
+        """The passages the answer is judged on and quotes from, before it is written (default: all)."""
+        return list(hits)
 
     def preface(self, query: Query, hits: Sequence[Hit], sentences: PassageSentences) -> str:
         """A note the reader needs before the answer (e.g. that it quotes sources in another

@@ -244,6 +244,16 @@ class Pipeline:
                 timings.update(generation=time.perf_counter() - t1, total=time.perf_counter() - t0)
                 yield Done(replace(base, text=text, abstained=True, timings=timings))
                 return
+        if self.settings.decline_unmentioned and not query.is_lookup and (
+                missing := unmentioned(query, answerer.quoting(query, hits, sentences))):
+            # Other passages name it, not the ones the answer would quote: true sentences about another
+            # event pass the judge ("6-7", Dictionary.com's word of the year, for Merriam-Webster's).
+            text = unmentioned_message(query.language, missing, closest=True)
+            yield Token(text)
+            timings.update(generation=time.perf_counter() - t1, total=time.perf_counter() - t0)
+            yield Done(replace(base, text=text, abstained=True, timings=timings,
+                               answerability=judged.score if judged else None))
+            return
         if judged is None:
             judged = answerer.answerable(query, hits, sentences)
             if judged is not None:

@@ -163,6 +163,11 @@ class RenderingAnswerer(Answerer):
                        f"the closest sentences {'answer' if p >= self.min_answerable else 'do not answer'} "
                        f"the question (judge {p:.2f})")
 
+    def quoting(self, query: Query, hits: Sequence[Hit], sentences: PassageSentences) -> list[Hit]:
+        """The passages of the closest sentences, which the judge reads and the answer quotes."""
+        numbers = sorted({s.n for s in self._chosen(query, sentences, pick=False, distinct=False)})
+        return [hits[n - 1] for n in numbers]
+
     def stream(self, query: Query, hits: Sequence[Hit], sentences: PassageSentences) -> Iterator[Piece]:
         chosen = self._chosen(query, sentences)
         if not chosen:

@@ -407,3 +407,30 @@ def test_quotes_do_not_stop_at_abbreviations_or_initials() -> None:
             "It ended at 5 p.m. Then")
     assert quotable_sentences(text) == ["The U.S. Navy will rename the ship.", "Sen. Melissa Hortman was shot.",
                                         "Hana S. Kim said so.", "It ended at 5 p.m."]  # "Then": a fragment
+
+
+def test_a_name_the_quoted_passages_lack_declines_though_another_passage_has_it(index_settings: Settings) -> None:
+    from rag.types import Filters
+
+    chat = ScriptedChat(prompts=[])
+    p = rendering(index_settings, chat)
+    english = Filters(languages=("en",))
+    question = "Did the council approve a bicycle lane near Catania airport?"
+    answer = p.ask(question, english)
+    found = {h.article_id for h in answer.hits}
+    assert {"t-volcano", "t-xss"} <= found  # "Catania" is in a passage found: the first check passes
+    # The answerer quotes the passages of the closest sentences, the ones its judge reads.
+    sentences = p._sentences(list(answer.hits))
+    query = p.analyse(question, english)
+    closest = {s.n for s in p.answerer._chosen(query, sentences, pick=False, distinct=False)}
+    assert [answer.hits.index(h) + 1 for h in p.answerer.quoting(query, answer.hits, sentences)] == sorted(closest)
+    # When those passages are only the council story, which never names Catania, it declines and says so.
+    council = [h for h in answer.hits if h.article_id == "t-xss"]
+    p.answerer.quoting = lambda *_: council  # type: ignore[method-assign]
+    chat.prompts.clear()
+    declined = p.ask(question, english)
+    assert declined.abstained and "do not mention “Catania”" in declined.text and declined.hits
+    assert not any("answer" in prompt.lower() for prompt in chat.prompts)  # declined before the judge
+    off = rendering(index_settings, ScriptedChat(prompts=[]), decline_unmentioned=False)
+    off.answerer.quoting = lambda *_: council  # type: ignore[method-assign]
+    assert not off.ask(question, english).abstained

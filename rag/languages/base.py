@@ -28,7 +28,7 @@ PERIOD_UNIT_DAYS: dict[str, float] = {"hour": 1 / 24, "day": 1, "week": 7, "mont
 #: The replies every language may define (``{placeholders}`` are filled by the caller); a missing one
 #: falls back to English.
 REPLY_KEYS = ("abstain", "out_of_window", "older_listed", "older_when", "undated", "example_question", "quoting",
-              "older_answer", "quoted_original", "unmentioned",
+              "older_answer", "quoted_original", "unmentioned", "unmentioned_closest",
               "lookup_unmatched", "other_when", "other_answer", "stale")
 
 

@@ -85,6 +85,8 @@ Did Does Do Was Were Are Has Have New""".split()),
         "undated": "undated",
         "lookup_unmatched": "No sentence of the archive matches this one closely enough to be its source; the "
                             "closest passages are listed as sources.",
+        "unmentioned_closest": "The sentences closest to answering come from passages that do not mention {names}: "
+                               "they may be about something else. The passages found are listed as sources.",
         "unmentioned": "No passage found mentions {names}: the archive does not seem to cover it. The closest "
                        "passages are listed as sources.",
         "example_question": "What do the articles say about \u201c{}\u201d?",

@@ -88,6 +88,9 @@ pourquoi comment quand très aussi après avant entre tout tous selon encore mê
         "undated": "non datés",
         "lookup_unmatched": "Aucune phrase des archives ne correspond d'assez près à celle-ci pour en être la "
                             "source ; les passages les plus proches sont listés comme sources.",
+        "unmentioned_closest": "Les phrases les plus proches d'une réponse viennent de passages qui ne mentionnent "
+                               "pas {names} : elles peuvent porter sur autre chose. Les passages trouvés sont "
+                               "listés comme sources.",
         "unmentioned": "Aucun des passages trouvés ne mentionne {names} : les archives ne semblent pas couvrir "
                        "ce sujet. Les passages les plus proches sont listés comme sources.",
         "example_question": "Que disent les articles sur « {} » ?",

@@ -71,6 +71,9 @@ berapa apakah para se tersebut bisa dapat lebih hanya masih saat namun tentang k
         "undated": "tanpa tanggal",
         "lookup_unmatched": "Tidak ada kalimat di arsip yang cukup mirip untuk menjadi sumber kalimat ini; "
                             "bagian terdekat tercantum sebagai sumber.",
+        "unmentioned_closest": "Kalimat yang paling mendekati jawaban berasal dari bagian yang tidak menyebut "
+                               "{names}: kalimat itu mungkin membahas hal lain. Bagian yang ditemukan tercantum "
+                               "sebagai sumber.",
         "unmentioned": "Tidak ada bagian yang ditemukan yang menyebut {names}: arsip tampaknya tidak memuat hal "
                        "ini. Bagian terdekat tercantum sebagai sumber.",
         "example_question": "Apa isi berita tentang “{}”?",
