@@ -205,10 +205,17 @@ class ExtractiveAnswerer(Answerer):
     def label(self) -> str:
         return "extractive (no LLM)"
 
+    def quoting(self, query: Query, hits: Sequence[Hit], sentences: PassageSentences) -> list[Hit]:
+        """The passages of the sentences it quotes."""
+        return [hits[n - 1] for n in sorted({s.n for s in self._chosen(query, sentences)})]
+
     def stream(self, query: Query, hits: Sequence[Hit], sentences: PassageSentences) -> Iterator[Piece]:
-        for s in select_sentences(sentences.scored(query.searched), self.max_sentences, self.from_passages,
-                                  sentences.paraphrases(self.paraphrase)):
+        for s in self._chosen(query, sentences):
             yield AnswerSentence(s.text, (s.n,), "quoted", 1.0, "the source's own words", s.text)
+
+    def _chosen(self, query: Query, sentences: PassageSentences) -> list[Sentence]:
+        return select_sentences(sentences.scored(query.searched), self.max_sentences, self.from_passages,
+                                sentences.paraphrases(self.paraphrase))
 
 
 class LookupAnswerer(ExtractiveAnswerer):

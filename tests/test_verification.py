@@ -434,3 +434,17 @@ def test_a_name_the_quoted_passages_lack_declines_though_another_passage_has_it(
     off = rendering(index_settings, ScriptedChat(prompts=[]), decline_unmentioned=False)
     off.answerer.quoting = lambda *_: council  # type: ignore[method-assign]
     assert not off.ask(question, english).abstained
+
+
+def test_the_extractive_answerer_quotes_from_the_passages_it_names_for_the_check(index_settings: Settings) -> None:
+    from rag.types import Filters
+
+    p = build_pipeline(index_settings)  # extractive
+    english = Filters(languages=("en",))
+    question = "Did the council approve a bicycle lane near Catania airport?"
+    answer = p.ask(question, english)
+    assert not answer.abstained  # both stories are quoted, and the volcano one names Catania
+    cited = sorted({n for s in answer.sentences if s.shown for n in s.citations})
+    hits = list(answer.hits)
+    quoting = p.answerer.quoting(p.analyse(question, english), hits, p._sentences(hits))
+    assert [hits.index(h) + 1 for h in quoting] == cited
