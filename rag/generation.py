@@ -120,6 +120,11 @@ def _same_text(text: str) -> str:
     return " ".join(text.lower().split())
 
 
+def passages_of(chosen: Sequence[Sentence], hits: Sequence[Hit]) -> list[Hit]:
+    """The passages ``chosen`` sentences come from, in passage order."""
+    return [hits[n - 1] for n in sorted({s.n for s in chosen})]
+
+
 def select_sentences(scored: Sequence[Sentence], max_sentences: int = 3, from_passages: int = 3,
                      same: Callable[[Sentence, Sentence], bool] | None = None) -> list[Sentence]:
     """The sentences closest to the question among the first ``from_passages`` passages, in reading
@@ -207,7 +212,7 @@ class ExtractiveAnswerer(Answerer):
 
     def quoting(self, query: Query, hits: Sequence[Hit], sentences: PassageSentences) -> list[Hit]:
         """The passages of the sentences it quotes."""
-        return [hits[n - 1] for n in sorted({s.n for s in self._chosen(query, sentences)})]
+        return passages_of(self._chosen(query, sentences), hits)
 
     def stream(self, query: Query, hits: Sequence[Hit], sentences: PassageSentences) -> Iterator[Piece]:
         for s in self._chosen(query, sentences):

@@ -102,6 +102,14 @@ class AnsweringPipeline(Protocol):
         ...
 
 
+def _declined(base: Answer, text: str, timings: dict[str, float], t0: float, t1: float) -> Iterator[Event]:
+    """``text`` in place of an answer, once retrieval (done at ``t1``) has run: streamed, then the
+    abstention."""
+    yield Token(text)
+    timings.update(generation=time.perf_counter() - t1, total=time.perf_counter() - t0)
+    yield Done(replace(base, text=text, abstained=True, timings=timings))
+
+
 def shown_text(sentence: AnswerSentence) -> str:
     """A sentence as the answer text shows it: cited, and followed by its translation, marked ≈, when
     it is a source's sentence in another language than the reader's."""
@@ -239,20 +247,14 @@ class Pipeline:
         if query.is_lookup:
             closest = sentences.support(query.searched)
             if closest is None or closest.score < self.settings.lookup_min_similarity:
-                text = languages.reply(query.language, "lookup_unmatched")
-                yield Token(text)
-                timings.update(generation=time.perf_counter() - t1, total=time.perf_counter() - t0)
-                yield Done(replace(base, text=text, abstained=True, timings=timings))
+                yield from _declined(base, languages.reply(query.language, "lookup_unmatched"), timings, t0, t1)
                 return
         if self.settings.decline_unmentioned and not query.is_lookup and (
                 missing := unmentioned(query, answerer.quoting(query, hits, sentences))):
             # Other passages name it, not the ones the answer would quote: true sentences about another
             # event pass the judge ("6-7", Dictionary.com's word of the year, for Merriam-Webster's).
-            text = unmentioned_message(query.language, missing, closest=True)
-            yield Token(text)
-            timings.update(generation=time.perf_counter() - t1, total=time.perf_counter() - t0)
-            yield Done(replace(base, text=text, abstained=True, timings=timings,
-                               answerability=judged.score if judged else None))
+            yield from _declined(replace(base, answerability=judged.score if judged else None),
+                                 unmentioned_message(query.language, missing, closest=True), timings, t0, t1)
             return
         if judged is None:
             judged = answerer.answerable(query, hits, sentences)
@@ -262,10 +264,7 @@ class Pipeline:
             base = replace(base, answerability=judged.score)
             if judged.checked and not judged.supported:
                 # The closest passages stay listed as sources; none of them answers, so nothing is written.
-                text = abstain_message(query.language)
-                yield Token(text)
-                timings.update(generation=time.perf_counter() - t1, total=time.perf_counter() - t0)
-                yield Done(replace(base, text=text, abstained=True, timings=timings))
+                yield from _declined(base, abstain_message(query.language), timings, t0, t1)
                 return
         preface = answerer.preface(query, hits, sentences)
         if preface:

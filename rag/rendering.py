@@ -30,7 +30,7 @@ from langchain_core.messages import HumanMessage, SystemMessage
 
 from rag import languages
 from rag.citations import normalise_markers, split_answer_sentences
-from rag.generation import Answerer, Gloss, Piece, select_sentences
+from rag.generation import Answerer, Gloss, passages_of, Piece, select_sentences
 from rag.prompts import (
     ANSWERABLE_PROMPT,
     ANSWERABLE_SYSTEM,
@@ -165,8 +165,7 @@ class RenderingAnswerer(Answerer):
 
     def quoting(self, query: Query, hits: Sequence[Hit], sentences: PassageSentences) -> list[Hit]:
         """The passages of the closest sentences, which the judge reads and the answer quotes."""
-        numbers = sorted({s.n for s in self._chosen(query, sentences, pick=False, distinct=False)})
-        return [hits[n - 1] for n in numbers]
+        return passages_of(self._chosen(query, sentences, pick=False, distinct=False), hits)
 
     def stream(self, query: Query, hits: Sequence[Hit], sentences: PassageSentences) -> Iterator[Piece]:
         chosen = self._chosen(query, sentences)

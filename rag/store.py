@@ -375,25 +375,32 @@ class ChunkStore:
             doc_filter = {"$contains": contains[0]}
         elif contains:
             doc_filter = {"$or": [{"$contains": c} for c in contains]}
-        key = json.dumps(where, sort_keys=True) if where else ""
-        fetch = min(n, k + k // 4 + _SPARE)
-        if (where and doc_filter is None and fetch * _RECORD_COST <= n and not _starts_after(where)
-                and key not in self._narrow):
-            near = self._nearest(vector, fetch, None, None)
-            try:
-                kept = [h for h, meta in near if matches(meta, where)]
-            except (ValueError, TypeError):  # a clause this filter does not read: Chroma's filter decides
-                kept = None
-            # Fetching deeper when too few passed was tried: a second fetch costs about what Chroma's
-            # filter does (bench_retrieval.py --as-of article).
-            if kept is not None and (len(kept) >= k or fetch == n):
-                return kept[:k]
-            # The evaluation asks many questions as of one day, the chat all of a day's as of today.
-            self._narrow[key] = None
-            with contextlib.suppress(StopIteration, RuntimeError, KeyError):  # another thread trimmed it
-                while len(self._narrow) > _NARROW_KEPT:
-                    self._narrow.pop(next(iter(self._narrow)))
+        if where and doc_filter is None and (kept := self._filtered_here(vector, k, where, n)) is not None:
+            return kept
         return [h for h, _ in self._nearest(vector, min(k, n), where, doc_filter)]
+
+    def _filtered_here(self, vector: np.ndarray, k: int, where: dict[str, Any], n: int) -> list[Hit] | None:
+        """The ``k`` nearest chunks matching ``where``, filtered here among the nearest of the whole
+        index; None when Chroma's filter should decide (see ``query``)."""
+        fetch = min(n, k + k // 4 + _SPARE)
+        key = json.dumps(where, sort_keys=True)
+        if fetch * _RECORD_COST > n or _starts_after(where) or key in self._narrow:
+            return None
+        near = self._nearest(vector, fetch, None, None)
+        try:
+            kept: list[Hit] | None = [h for h, meta in near if matches(meta, where)]
+        except (ValueError, TypeError):  # a clause this filter does not read: Chroma's filter decides
+            kept = None
+        # Fetching deeper when too few passed was tried: a second fetch costs about what Chroma's
+        # filter does (bench_retrieval.py --as-of article).
+        if kept is not None and (len(kept) >= k or fetch == n):
+            return kept[:k]
+        # The evaluation asks many questions as of one day, the chat all of a day's as of today.
+        self._narrow[key] = None
+        with contextlib.suppress(StopIteration, RuntimeError, KeyError):  # another thread trimmed it
+            while len(self._narrow) > _NARROW_KEPT:
+                self._narrow.pop(next(iter(self._narrow)))
+        return None
 
     def _nearest(self, vector: np.ndarray, k: int, where: dict[str, Any] | None,
                  doc_filter: dict[str, Any] | None) -> list[tuple[Hit, dict[str, Any]]]:
