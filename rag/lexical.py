@@ -24,7 +24,8 @@ import numpy as np
 
 from rag import languages
 from rag.languages import fold
-from rag.store import ChunkStore, matches
+from rag.store import ChunkStore
+from rag.where import matches
 
 _STEM = 6
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
 import re
 from typing import Any
 
@@ -27,49 +26,7 @@ from rag.lexical import LexicalIndex
 from rag.names import common_words
 from rag.store import ChunkStore
 from rag.types import Filters, Hit, Query, Window
-
-
-def _day(value: str) -> int:
-    return int(value[:10].replace("-", ""))
-
-
-def _shift(day: str, days: int) -> str:
-    return (date.fromisoformat(day[:10]) + timedelta(days=days)).isoformat()
-
-
-def build_where(filters: Filters, window: Window | None = None, slack_days: int = 0,
-                outside: bool = False) -> dict[str, Any] | None:
-    """Chroma ``where`` clause for the filters (and a relative-date window narrowing them, or with
-    ``outside`` excluding it: the other dates, searched when the window's passages do not answer).
-
-    ``slack_days`` widens the dates the pipeline infers (the as-of day, a relative window's edges) but
-    not the ones the reader typed (``date_from``/``date_to``): publication dates of wire copy and the
-    day a question is asked are noisy by a day or two.
-    """
-    clauses: list[dict[str, Any]] = []
-    lo = filters.date_from
-    as_of = _shift(filters.as_of, slack_days) if filters.as_of else None
-    hi = min([d for d in (filters.date_to, as_of) if d], default=None)
-    if window:
-        start, end = _shift(window.start, -slack_days), _shift(window.end, slack_days)
-        if outside:
-            clauses.append({"$or": [{"published_day": {"$lt": _day(start)}}, {"published_day": {"$gt": _day(end)}}]})
-        else:
-            lo = max(lo or start, start)
-            hi = min(hi or end, end)
-    if lo:
-        clauses.append({"published_day": {"$gte": _day(lo)}})
-    if hi:
-        # Undated articles are stored as day 0: an upper bound alone keeps them.
-        clauses.append({"published_day": {"$lte": _day(hi)}})
-    if filters.sources:
-        clauses.append({"source": {"$in": list(filters.sources)}})
-    if filters.languages:
-        clauses.append({"language": {"$in": list(filters.languages)}})
-    if not clauses:
-        return None
-    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
-
+from rag.where import build_where
 
 # --- channels ------------------------------------------------------------------------------------------
 

@@ -19,7 +19,6 @@ import contextlib
 from dataclasses import dataclass, field
 import json
 import logging
-import operator
 import os
 from pathlib import Path
 import threading
@@ -32,6 +31,7 @@ from rag.embedding import vector_family
 from rag.errors import EmbedderMismatchError, IndexMissingError
 from rag.settings import Settings
 from rag.types import Chunk, Hit
+from rag.where import matches, starts_after
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
@@ -50,51 +50,6 @@ _SPARE = 10
 _RECORD_COST = 20
 #: How many clauses that kept too few are remembered (oldest forgotten first).
 _NARROW_KEPT = 256
-
-
-def matches(meta: dict[str, Any], where: dict[str, Any] | None) -> bool:
-    """Whether chunk metadata satisfies a Chroma ``where`` clause (``$and``/``$or`` of ``$eq``,
-    ``$ne``, ``$gte``, ``$lte``, ``$gt``, ``$lt``, ``$in``, ``$nin`` on fields, or a bare value for
-    ``$eq``); a missing field satisfies only ``$ne`` and ``$nin``, as in Chroma.
-
-    Raises ``ValueError`` on anything else, so that a caller filtering by itself can leave the clause
-    to Chroma rather than guess.
-    """
-    if not where:
-        return True
-    if "$and" in where:
-        return all(matches(meta, clause) for clause in where["$and"])
-    if "$or" in where:
-        return any(matches(meta, clause) for clause in where["$or"])
-    for key, cond in where.items():
-        if key.startswith("$"):
-            raise ValueError(f"unsupported where operator {key}")
-        value = meta.get(key)
-        for op, ref in (cond.items() if isinstance(cond, dict) else [("$eq", cond)]):
-            if value is None:
-                ok = op in ("$ne", "$nin")  # Chroma: a missing field differs from every value
-            elif op == "$in":
-                ok = value in ref
-            elif op == "$nin":
-                ok = value not in ref
-            elif op in _COMPARE:
-                ok = _COMPARE[op](value, ref)
-            else:
-                raise ValueError(f"unsupported where operator {op}")
-            if not ok:
-                return False
-    return True
-
-
-def _starts_after(where: dict[str, Any]) -> bool:
-    """Whether the clause sets a first publication day (a period: it keeps few chunks)."""
-    clauses = where.get("$and", [where])
-    return any(isinstance(c.get("published_day"), dict) and {"$gte", "$gt"} & c["published_day"].keys()
-               for c in clauses)
-
-
-_COMPARE = {"$eq": operator.eq, "$ne": operator.ne, "$gte": operator.ge, "$lte": operator.le,
-            "$gt": operator.gt, "$lt": operator.lt}
 
 
 @dataclass
@@ -384,7 +339,7 @@ class ChunkStore:
         index; None when Chroma's filter should decide (see ``query``)."""
         fetch = min(n, k + k // 4 + _SPARE)
         key = json.dumps(where, sort_keys=True)
-        if fetch * _RECORD_COST > n or _starts_after(where) or key in self._narrow:
+        if fetch * _RECORD_COST > n or starts_after(where) or key in self._narrow:
             return None
         near = self._nearest(vector, fetch, None, None)
         try:

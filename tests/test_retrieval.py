@@ -4,9 +4,10 @@ import pytest
 
 from rag.names import names_in
 from rag.question import is_lookup, relative_window
-from rag.retrieval import build_where, fuse, relevant, select
+from rag.retrieval import fuse, relevant, select
 from rag.settings import Settings
 from rag.types import Filters, Hit, Window
+from rag.where import build_where
 
 WIRE = ("Rescuers pulled three survivors from the rubble of the collapsed apartment block on Tuesday, "
         "officials said, as the search for at least a dozen missing residents continued into the night.")
@@ -190,7 +191,7 @@ def test_lexical_terms_are_folded_stopword_free_and_cut_to_six_letters() -> None
 
 
 def test_lexical_filter_follows_chroma_where_semantics() -> None:
-    from rag.store import matches
+    from rag.where import matches
 
     where = build_where(Filters(sources=("a.test",), as_of="2025-06-05"),
                         Window("2025-05-29", "2025-06-05", "this week"))
@@ -224,7 +225,7 @@ def test_inferred_dates_get_slack_but_typed_ones_do_not() -> None:
 
 
 def test_the_other_dates_exclude_the_window_with_its_slack_in_chroma_and_bm25_alike() -> None:
-    from rag.store import matches
+    from rag.where import matches
 
     window = Window("2025-06-01", "2025-06-08", "this week")
     where = build_where(Filters(as_of="2025-06-08"), window, slack_days=2, outside=True)
@@ -291,7 +292,8 @@ def test_a_filter_applied_to_the_nearest_chunks_returns_what_chromas_filter_retu
         index_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
     from rag import store as store_module
     from rag.embedding import embedder_for
-    from rag.store import ChunkStore, matches
+    from rag.store import ChunkStore
+    from rag.where import matches
 
     # The test index is small: fetch fewer than all of it, and filter here though Chroma would be as fast.
     monkeypatch.setattr(store_module, "_SPARE", 0)
