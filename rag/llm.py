@@ -25,6 +25,7 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from pydantic import PrivateAttr
 
 from rag.errors import LLMUnavailableError
+from rag.llama_prefix import PrefixStates
 from rag.settings import Settings
 
 _FALLBACK_HINT = "or use --llm extractive / --llm openai"
@@ -179,6 +180,8 @@ class ChatLlamaCpp(BaseChatModel):
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
     # The GGUF's chat template as a formatter, for option_probabilities (built on first use).
     _formatter: Any = PrivateAttr(default=None)
+    # Saved states of prompt openings the judgements repeat (rag.llama_prefix).
+    _prefixes: PrefixStates = PrivateAttr(default_factory=PrefixStates)
 
     @property
     def _llm_type(self) -> str:
@@ -263,12 +266,17 @@ class ChatLlamaCpp(BaseChatModel):
                 if not template:
                     raise LLMUnavailableError(f"{self.model_path} has no chat template", _FALLBACK_HINT)
                 eos = llama.detokenize([llama.token_eos()], special=True).decode("utf-8", "replace")
-                self._formatter = Jinja2ChatFormatter(template=template, eos_token=eos, bos_token="")
-            prompt = self._formatter(messages=[_role_dict(m) for m in messages]).prompt
-            tokens = llama.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
+                self._formatter = (Jinja2ChatFormatter(template=template, eos_token=eos, bos_token=""),
+                                   Jinja2ChatFormatter(template=template, eos_token=eos, bos_token="",
+                                                       add_generation_prompt=False))
+            full, opening = self._formatter
+            roles = [_role_dict(m) for m in messages]
+            tokens = llama.tokenize(full(messages=roles).prompt.encode("utf-8"), add_bos=False, special=True)
+            # Earlier turns (worked examples) are the same for every claim: their state is kept aside.
+            head = llama.tokenize(opening(messages=roles[:-1]).prompt.encode("utf-8"), add_bos=False,
+                                  special=True) if len(roles) > 2 else []
             ids = [llama.tokenize(w.encode(), add_bos=False, special=False)[0] for w in options]
-            llama.reset()
-            llama.eval(tokens)
+            self._prefixes.read(llama, tokens, len(head) if tokens[:len(head)] == head else 0)
             # llama-cpp-python keeps logits only for logprobs (logits_all); the last row is read directly.
             logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(llama.ctx, -1), shape=(llama.n_vocab(),))
             chosen = logits[ids].astype(np.float64)

@@ -153,8 +153,11 @@ class Pipeline:
         return self.answerer.label
 
     def load(self) -> None:
-        """Load the answerer's chat model and warm retrieval now (the UI does, before it starts serving)."""
+        """Load the answerer's chat model, prepare the verifier and warm retrieval now (the UI does, before
+        it starts serving)."""
         self.answerer.load()
+        if self.verifier is not None:
+            self.verifier.load()
         self.warm()
 
     def warm(self) -> None:

@@ -52,6 +52,27 @@ Claim: {claim}
 Does the passage state the claim, with the same people in the same roles, numbers, dates and reasons?
 Answer YES or NO."""
 
+#: Worked examples the verifier reads before each claim, as earlier turns of the conversation:
+#: (passage, claim, answer). Written for this project (no archive text), half YES and half NO, for what
+#: the small model judges worst: roles reversed, a motive added, a faithful paraphrase or translation
+#: from French and Indonesian. On the labelled dev claims they raise ROC AUC 0.864 -> 0.885 and, at the
+#: threshold 0.9, catch more false claims and keep more true ones than the bare prompt did at 0.8 on
+#: each half (docs/faithful-answers.md). The local model keeps their state cached: read once.
+VERIFY_EXAMPLES: tuple[tuple[str, str, str], ...] = (
+    ("Police in Lyon arrested two men on Tuesday after a fire destroyed a warehouse owned by the city.",
+     "Two men were arrested by police after a city-owned warehouse in Lyon burned down.", "YES"),
+    ("Kenya beat Uganda 2-1 in Sunday's final, with both goals for Kenya scored in the second half.",
+     "Uganda beat Kenya 2-1 in Sunday's final.", "NO"),
+    ("Le maire a annoncé mardi la fermeture de trois écoles en raison des inondations.",
+     "The mayor announced on Tuesday that three schools would close because of the floods.", "YES"),
+    ("The company closed its factory in Ohio in March, cutting 300 jobs.",
+     "The company closed its Ohio factory in March to protest new state taxes.", "NO"),
+    ("Presiden meresmikan jembatan baru di Surabaya pada hari Senin.",
+     "The president opened a new bridge in Surabaya on Monday.", "YES"),
+    ("The minister said the union's strike had cost the rail operator 40 million euros.",
+     "The rail operator said the minister's strike had cost the union 40 million euros.", "NO"),
+)
+
 #: The answerability judgement (``rag.generation.RenderingAnswerer``): do the selected source
 #: sentences answer the question? Asked before anything is written, so a question the archive cannot
 #: answer is declined rather than answered from passages on a neighbouring topic.

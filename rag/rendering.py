@@ -89,6 +89,7 @@ class RenderingAnswerer(Answerer):
 
     def load(self) -> None:
         self.model()
+        self.verifier.load()
 
     def _chosen(self, query: Query, sentences: PassageSentences, pick: bool = True,
                 distinct: bool = True) -> list[Sentence]:

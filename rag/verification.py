@@ -14,16 +14,19 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
+import logging
 import re
 from typing import Literal
 
 from langchain_core.language_models.chat_models import BaseChatModel
-from langchain_core.messages import HumanMessage, SystemMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
 from rag.citations import cite, markers, normalise_markers, split_answer_sentences
-from rag.prompts import VERIFY_PROMPT, VERIFY_SYSTEM
+from rag.prompts import VERIFY_EXAMPLES, VERIFY_PROMPT, VERIFY_SYSTEM
 from rag.sentences import PassageSentences
 from rag.types import AnswerSentence
+
+log = logging.getLogger(__name__)
 
 #: Longest claim checked: a "sentence" longer than this is a run-on the judge cannot read reliably.
 MAX_CLAIM_CHARS = 600
@@ -95,6 +98,9 @@ class Verifier(ABC):
     def verify(self, claim: str, passages: Sequence[str]) -> Verdict:
         """Whether ``passages`` (one or two short texts, best first) state ``claim``."""
 
+    def load(self) -> None:  # noqa: B027 (optional hook: most verifiers have nothing to load)
+        """Prepare now what the first claim would otherwise wait for."""
+
 
 class LLMVerifier(Verifier):
     """A chat model asked YES or NO; the score is P(YES) read from its next-token probabilities.
@@ -110,6 +116,17 @@ class LLMVerifier(Verifier):
         self.threshold = threshold
         self.languages = languages
 
+    def load(self) -> None:
+        """Read the worked examples once (~8 s on 2 cores for the local model, kept from then on), so the
+        first answer's checks do not wait for them."""
+        from rag.llm import yes_probability
+
+        try:
+            yes_probability(self.model(), [*verify_examples(), HumanMessage(VERIFY_PROMPT.format(passage="-",
+                                                                                                 claim="-"))])
+        except Exception:  # noqa: BLE001 (the first real claim reports a failing model with its reason)
+            log.debug("warming the verifier failed", exc_info=True)
+
     def verify(self, claim: str, passages: Sequence[str]) -> Verdict:
         from rag.llm import yes_probability
 
@@ -117,12 +134,20 @@ class LLMVerifier(Verifier):
         if missing:
             return Verdict(False, 0.0, f"not found in the sources: the closest source sentences do not give "
                                        f"{', '.join(missing)}")
-        messages = [SystemMessage(VERIFY_SYSTEM),
+        messages = [*verify_examples(),
                     HumanMessage(VERIFY_PROMPT.format(passage=" ".join(passages), claim=claim))]
         p = yes_probability(self.model(), messages)
         if p >= self.threshold:
             return Verdict(True, p, f"stated by the source (verifier {p:.2f})")
         return Verdict(False, p, f"not found in the sources (verifier {p:.2f} < {self.threshold:.2f})")
+
+
+def verify_examples() -> list[BaseMessage]:
+    """The verifier's system prompt and worked examples, as the conversation before each claim."""
+    messages: list[BaseMessage] = [SystemMessage(VERIFY_SYSTEM)]
+    for passage, claim, answer in VERIFY_EXAMPLES:
+        messages += [HumanMessage(VERIFY_PROMPT.format(passage=passage, claim=claim)), AIMessage(answer)]
+    return messages
 
 
 def safe_verify(verifier: Verifier, claim: str, passages: Sequence[str], language: str | None = None) -> Verdict:

@@ -4,13 +4,14 @@
     python scripts/check_verifier_prompts.py --claims docs/eval/claims/dev-claims.jsonl \\
         --articles ../shared/data/dev/articles.jsonl [--limit N]
 
-Reads each pair's P(YES) from the local model under the pipeline's prompt (``VERIFY_PROMPT``), the
-same question with the claim before the passage, "does the claim get anything wrong", and the
+Reads each pair's P(YES) from the local model under the pipeline's prompt (``VERIFY_PROMPT`` after the
+worked examples ``VERIFY_EXAMPLES``), the same prompt without the examples ("bare", the default until
+2026-12-01), the same question with the claim before the passage, "does the claim get anything wrong", and the
 pipeline's prompt with the passage replaced by "N/A" (contextual calibration: how much of P(YES) the
 claim earns without any evidence, subtracted in "default - no passage"); the number and calendar rules
 apply to all, as in ``LLMVerifier``. Prints false claims caught / true claims kept for each prompt and
-for the combinations, at every threshold, on all pairs and on each half (even / odd). Four prompt
-reads a pair (~20 min for 223 pairs on 2 cores).
+for the combinations, at every threshold, on all pairs and on each half (even / odd). Five prompt
+reads a pair (~25 min for 223 pairs on 2 cores).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from rag.eval.claims import load_claims, THRESHOLDS  # noqa: E402
 from rag.llm import make_chat_model, yes_probability  # noqa: E402
 from rag.prompts import VERIFY_PROMPT, VERIFY_SYSTEM  # noqa: E402
 from rag.settings import Settings  # noqa: E402
-from rag.verification import missing_calendar, missing_numbers  # noqa: E402
+from rag.verification import missing_calendar, missing_numbers, verify_examples  # noqa: E402
 
 CLAIM_FIRST = """Claim: {claim}
 
@@ -45,7 +46,9 @@ Does the claim get anything wrong compared with the passage: who did what to who
 a name, or a reason the passage does not give?
 Answer YES or NO."""
 NO_PASSAGE = VERIFY_PROMPT.replace("{passage}", "N/A")
-PROMPTS = {"default": (VERIFY_SYSTEM, VERIFY_PROMPT), "claim first": (VERIFY_SYSTEM, CLAIM_FIRST),
+# "default" is read after the worked examples (verify_examples), as the pipeline reads it.
+PROMPTS = {"default": (VERIFY_SYSTEM, VERIFY_PROMPT), "bare": (VERIFY_SYSTEM, VERIFY_PROMPT),
+           "claim first": (VERIFY_SYSTEM, CLAIM_FIRST),
            "anything wrong": (WRONG_SYSTEM, WRONG), "no passage": (VERIFY_SYSTEM, NO_PASSAGE)}
 
 Row = tuple[bool, dict[str, float]]
@@ -73,7 +76,8 @@ def main() -> None:
         ruled_out = bool(missing_numbers(c.claim, [c.passage]) + missing_calendar(c.claim, [c.passage]))
         # A claim the rules rule out scores as rejected by every prompt (and, calibrated, below any threshold).
         rows.append((c.supported, {name: float(name == "no passage") if ruled_out else yes_probability(model, [
-            SystemMessage(system), HumanMessage(prompt.format(passage=c.passage, claim=c.claim))])
+            *(verify_examples() if name == "default" else [SystemMessage(system)]),
+            HumanMessage(prompt.format(passage=c.passage, claim=c.claim))])
             for name, (system, prompt) in PROMPTS.items()}))
     scores: dict[str, Callable[[dict[str, float]], float]] = {
         **{name: (lambda p, n=name: p[n]) for name in PROMPTS},

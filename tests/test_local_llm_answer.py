@@ -45,3 +45,25 @@ def test_local_llm_answers_the_seed_question_faithfully(local: object, language:
     if language == "fr":  # the sources are French: nothing to translate
         assert {s.state for s in shown} == {"quoted"}
     assert answer.timings["first_token"] > 0 and answer.answerability is not None
+
+
+def test_the_verifiers_worked_examples_are_kept_read_across_other_prompts(local: object) -> None:
+    from langchain_core.messages import HumanMessage, SystemMessage
+
+    from rag.llm import yes_probability
+    from rag.prompts import VERIFY_PROMPT
+    from rag.verification import verify_examples
+
+    model = local.answerer.model()  # type: ignore[attr-defined]
+    asked = [*verify_examples(), HumanMessage(VERIFY_PROMPT.format(
+        passage="Israel struck the Iranian embassy compound in Damascus.", claim="Iran struck the embassy."))]
+    first = yes_probability(model, asked)
+    # Another prompt overwrites the context; the examples' state is put back rather than read again.
+    model.bind(max_tokens=4).invoke([SystemMessage("Translate into French."), HumanMessage("The embassy.")])
+    again = yes_probability(model, asked)
+    assert len(model._prefixes._states) == 1
+    model._prefixes.clear()
+    model._llama.reset()
+    fresh = yes_probability(model, asked)  # read from scratch
+    assert again == pytest.approx(fresh, abs=0.02) and first == pytest.approx(fresh, abs=0.02)
+    assert fresh < 0.5  # the reversed roles are caught

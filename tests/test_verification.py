@@ -448,3 +448,27 @@ def test_the_extractive_answerer_quotes_from_the_passages_it_names_for_the_check
     hits = list(answer.hits)
     quoting = p.answerer.quoting(p.analyse(question, english), hits, p._sentences(hits))
     assert [hits.index(h) + 1 for h in quoting] == cited
+
+
+def test_the_verifier_reads_its_worked_examples_before_the_claim() -> None:
+    from rag.prompts import VERIFY_EXAMPLES
+    from rag.verification import LLMVerifier
+
+    seen: list[list[BaseMessage]] = []
+
+    class Recording(BaseChatModel):
+        @property
+        def _llm_type(self) -> str:
+            return "recording"
+
+        def _generate(self, messages: list[BaseMessage], *args: Any, **kwargs: Any) -> ChatResult:
+            seen.append(messages)
+            return ChatResult(generations=[ChatGeneration(message=AIMessage(content="YES"))])
+
+    model = Recording()
+    verdict = LLMVerifier(lambda: model).verify("Iran attacked Israel.", ["Iran attacked Israel on Saturday."])
+    asked = seen[0]
+    assert [m.type for m in asked] == ["system", *["human", "ai"] * len(VERIFY_EXAMPLES), "human"]
+    assert {m.text for m in asked[2:-1:2]} == {"YES", "NO"}  # examples of both answers
+    assert "Claim: Iran attacked Israel." in asked[-1].text and "on Saturday" in asked[-1].text
+    assert verdict.supported and verdict.score == 1.0
