@@ -242,7 +242,10 @@ class RenderingAnswerer(Answerer):
         if not verdict.checked or verdict.score < self.translation_min:
             # The reader keeps the source's own words rather than a translation that failed even the
             # lenient check (garbled, a number or date changed, a negation lost) or could not be checked.
-            return Gloss("", f"the source's own words; translation not shown ({verdict.reason})")
+            # The verdict's reason names the verifier's own threshold; a gloss is held to this one.
+            why = (verdict.reason if not verdict.checked or verdict.score == 0.0 else
+                   f"not found in the sources (verifier {verdict.score:.2f} < {self.translation_min:.2f})")
+            return Gloss("", f"the source's own words; translation not shown ({why})")
         source = languages.language_name(str(hit.language)) or hit.language  # set: _foreign(hit) holds
         return Gloss(text, f"the source's own words, in {source}; beside them a machine translation by the "
                            f"answering model, not checked word for word (judge {verdict.score:.2f})")
