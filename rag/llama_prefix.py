@@ -33,6 +33,15 @@ class PrefixStates:
         the first ``head`` tokens (an opening shared by many prompts) are restored from their saved
         state when the context lost them, and saved once read.
         """
+        try:
+            self._read(llama, tokens, head)
+        except (AttributeError, TypeError, ValueError):
+            # This reads llama-cpp-python internals (0.3.x); another version: read the whole prompt.
+            self._states.clear()
+            llama.reset()
+            llama.eval(list(tokens))
+
+    def _read(self, llama: Any, tokens: Sequence[int], head: int) -> None:
         import llama_cpp
 
         tokens = list(tokens)
