@@ -115,15 +115,19 @@ class LLMVerifier(Verifier):
         self.model = model
         self.threshold = threshold
         self.languages = languages
+        self._loaded = False
 
     def load(self) -> None:
         """Read the worked examples once (~8 s on 2 cores for the local model, kept from then on), so the
         first answer's checks do not wait for them."""
         from rag.llm import yes_probability
 
+        if self._loaded:  # the answerer and the pipeline may share this verifier
+            return
         try:
             yes_probability(self.model(), [*verify_examples(), HumanMessage(VERIFY_PROMPT.format(passage="-",
                                                                                                  claim="-"))])
+            self._loaded = True
         except Exception:  # noqa: BLE001 (the first real claim reports a failing model with its reason)
             log.debug("warming the verifier failed", exc_info=True)
 
