@@ -24,6 +24,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from rag.eval.claims import load_claims  # noqa: E402
+from rag.eval.metrics import roc_auc  # noqa: E402
 from rag.languages import language_name  # noqa: E402
 from rag.llm import ensure_local_model, make_chat_model  # noqa: E402
 from rag.settings import Settings  # noqa: E402
@@ -47,15 +48,6 @@ def token_logprobs(llama: Any, formatter: Any, prompt: str, text: str) -> list[f
     logits -= logits.max(axis=1, keepdims=True)
     logz = np.log(np.exp(logits).sum(axis=1))
     return [float(logits[i, t] - logz[i]) for i, t in enumerate(tail)]
-
-
-def auc(scores: Sequence[float], labels: Sequence[bool]) -> float:
-    """P(a true claim scores above a false one), ties counting half."""
-    true = [s for s, y in zip(scores, labels) if y]
-    false = [s for s, y in zip(scores, labels) if not y]
-    if not true or not false:
-        return float("nan")
-    return sum((t > f) + 0.5 * (t == f) for t in true for f in false) / (len(true) * len(false))
 
 
 def ranks(values: Sequence[float]) -> list[float]:
@@ -107,7 +99,7 @@ def main() -> None:
     features["P(YES) and lowest log-prob, rank average"] = [(a + b) / 2 for a, b in zip(yes, low)]
     print(f"{len(labels)} pairs; ROC AUC (all | even half | odd half)")
     for name, values in features.items():
-        cells = " | ".join(f"{auc(part(values, k), part(labels, k)):.3f}" for k in (-1, 0, 1))
+        cells = " | ".join(f"{roc_auc(part(values, k), part(labels, k)):.3f}" for k in (-1, 0, 1))
         print(f"  {name:42} {cells}")
 
 

@@ -245,6 +245,16 @@ Aggregate = Callable[[Results], float | int | None]
 Score = Callable[[Observation], ScoreValue]
 
 
+def roc_auc(scores: Sequence[float], labels: Sequence[bool]) -> float:
+    """The chance that a positive (``labels`` true) scores above a negative, ties counting half: how
+    well a score separates, whatever threshold is later put on it (NaN without both kinds)."""
+    pos = [s for s, y in zip(scores, labels) if y]
+    neg = [s for s, y in zip(scores, labels) if not y]
+    if not pos or not neg:
+        return float("nan")
+    return sum((p > n) + 0.5 * (p == n) for p in pos for n in neg) / (len(pos) * len(neg))
+
+
 def percentile(values: Sequence[float], q: float) -> float | None:
     """The ``q``-th percentile (0-100, linear interpolation), None for no values."""
     return float(np.percentile(np.asarray(values, dtype=float), q)) if len(values) else None
