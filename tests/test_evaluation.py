@@ -6,6 +6,7 @@ CI guard running the retrieval-only evaluation with floors on a slice of ../shar
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 import subprocess
 import sys
@@ -500,3 +501,10 @@ def test_ci_guard_retrieval_floors_on_a_dev_slice(tmp_path: Path) -> None:
     report = json.loads((tmp_path / "out" / "report.json").read_text())
     assert rc == 0, report["summary"]
     assert report["summary"]["questions"]["project"] == 18
+
+
+def test_roc_auc_is_the_share_of_positive_negative_pairs_ordered_right() -> None:
+    assert em.roc_auc([0.9, 0.8, 0.2], [True, True, False]) == 1.0
+    assert em.roc_auc([0.2, 0.9], [True, False]) == 0.0
+    assert em.roc_auc([0.5, 0.5, 0.7, 0.1], [True, False, True, False]) == 0.875  # a tie counts half
+    assert math.isnan(em.roc_auc([0.4, 0.6], [True, True]))  # no negative: undefined, not 1
