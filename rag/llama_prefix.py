@@ -1,9 +1,9 @@
 """Reading a prompt into an in-process llama.cpp context without re-reading what it already holds.
 
-The YES/NO judgements send the same long opening many times (the verifier's worked examples, ~400
+The YES/NO judgements send the same long opening many times (the verifier's worked examples, 480
 tokens: 8 s on 2 cores), interleaved with other prompts (translations, the lead) that overwrite the
 context. So the opening's key/value state is kept aside once read, only the sequence's own cells
-(~11 MB for 400 tokens of the 1.5B model, not the whole context state with its logits, which
+(~11 MB for 480 tokens of the 1.5B model, not the whole context state with its logits, which
 ``Llama.save_state`` copies: hundreds of MB), and put back before the rest of the prompt is read.
 """
 
