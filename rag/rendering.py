@@ -16,8 +16,9 @@ A source sentence in another language is shown as it is, quoted and cited, with 
 translation beside it as a gloss (``AnswerSentence.translation``, marked ≈), never in its place: on
 41 dev sentences the bundled model's translations were faithful 19 times, and the YES/NO judge could
 not tell which (docs/faithful-answers.md), so what is shown as the source's claim must be the
-source's words. The judge still removes the gross failures: below ``translation_min`` (or with a
-number or date its source lacks) the sentence is shown without a gloss.
+source's words. The judge still removes the gross failures: a translation is read against its
+source and the source against it (``check_translation``); below ``translation_min`` either way (or
+with a number or date one lacks) the sentence is shown without a gloss.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ from rag.prompts import (
 )
 from rag.sentences import PassageSentences, Sentence
 from rag.types import AnswerSentence, day, Hit, Query
-from rag.verification import safe_verify, sentence_state, Verdict, Verifier
+from rag.verification import check_translation, safe_verify, sentence_state, Verdict, Verifier
 
 #: Most tokens of a lead sentence, of one translated sentence, and of the phrase the pick copies.
 LEAD_TOKENS = 60
@@ -238,14 +239,12 @@ class RenderingAnswerer(Answerer):
         text = normalise_markers(" ".join(text.split()), 0).strip()
         if not text:
             return None
-        verdict = safe_verify(self.verifier, text, [s.text], language)
-        if not verdict.checked or verdict.score < self.translation_min:
+        verdict = check_translation(self.verifier, text, s.text, self.translation_min, language, hit.language)
+        if not verdict.supported:
             # The reader keeps the source's own words rather than a translation that failed even the
-            # lenient check (garbled, a number or date changed, a negation lost) or could not be checked.
-            # The verdict's reason names the verifier's own threshold; a gloss is held to this one.
-            why = (verdict.reason if not verdict.checked or verdict.score == 0.0 else
-                   f"not found in the sources (verifier {verdict.score:.2f} < {self.translation_min:.2f})")
-            return Gloss("", f"the source's own words; translation not shown ({why})")
+            # lenient check (garbled, a number or date changed, a negation or a name lost) or could not
+            # be checked.
+            return Gloss("", f"the source's own words; translation not shown ({verdict.reason})")
         source = languages.language_name(str(hit.language)) or hit.language  # set: _foreign(hit) holds
         return Gloss(text, f"the source's own words, in {source}; beside them a machine translation by the "
                            f"answering model, not checked word for word (judge {verdict.score:.2f})")

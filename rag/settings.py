@@ -170,7 +170,8 @@ class Settings(BaseSettings):
                                   "one scored 0.66, and each half of the questions chose it for the other "
                                   "(docs/faithful-answers.md).")
     translation_min: float = Field(0.8, ge=0.0, le=1.0, description="Render style: the verifier's P(YES) "
-                                   "below which a source sentence is shown without its translation. A kept "
+                                   "a translation needs against its source sentence, and the source against "
+                                   "it; below, the sentence is shown without its translation. A kept "
                                    "translation is shown beside the source sentence, marked ≈, never instead of "
                                    "it: the bundled model's judge cannot tell its faithful translations from its "
                                    "wrong ones (docs/faithful-answers.md), so this only removes gross failures.")

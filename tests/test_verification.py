@@ -23,7 +23,7 @@ from rag.factory import build_pipeline
 from rag.pipeline import Token
 from rag.settings import Settings
 from rag.types import Answer, AnswerSentence
-from rag.verification import check_answer, safe_verify, Verdict, Verifier
+from rag.verification import check_answer, check_translation, safe_verify, Verdict, Verifier
 from ui.render import answer_html
 
 QUESTION = "Why did Iran attack Israel?"
@@ -54,6 +54,9 @@ class ScriptedChat(BaseChatModel):
     answerable: str = "YES"
     lead: str = "Iran attacked Israel in response to an Israeli strike on its embassy in Damascus."
     translation: str = "In English: {}"
+    #: The judge says NO to a claim holding this; translations leave out ``drops``.
+    rejects: str = "G7"
+    drops: str = "\0"
     prompts: list[str] = []
 
     @property
@@ -67,11 +70,11 @@ class ScriptedChat(BaseChatModel):
                                        "Do these sentences answer")):
             reply = self.answerable
         elif "Does the passage state the claim" in user:
-            reply = "NO" if "G7" in user.split("Claim:")[1] else "YES"
+            reply = "NO" if self.rejects in user.split("Claim:")[1] else "YES"
         elif "ONE short sentence" in system:
             reply = self.lead
         else:
-            reply = self.translation.format(user.replace("G7", "group of seven"))
+            reply = self.translation.format(user.replace("G7", "group of seven").replace(self.drops, ""))
         return ChatResult(generations=[ChatGeneration(message=AIMessage(content=reply))])
 
 
@@ -116,11 +119,16 @@ def test_rendering_answer_quotes_translates_and_leads_only_when_verified(index_s
     assert lead.state == "verified" and lead.shown and "Iran attacked Israel in response" in answer.text
     # French sources, English question: each source sentence shown as it is, quoted and cited, with the
     # model's translation beside it (one at a time), marked as such, never in its place.
-    assert {s.state for s in rest} == {"quoted"} and all(s.translation and "in French" in s.reason for s in rest)
-    assert all(s.to_dict()["translation"] == s.translation and s.text == s.evidence for s in rest)
-    assert all(f"{cite(s.text, s.citations)} (≈ {s.translation})" in answer.text for s in rest)
+    assert {s.state for s in rest} == {"quoted"}
+    # This judge rejects any claim naming the G7, so a source sentence naming it, read back against its
+    # translation, is shown without one.
+    glossed = [s for s in rest if "G7" not in s.text]
+    assert glossed and all(s.translation and "in French" in s.reason for s in glossed)
+    assert all(not s.translation and "leaves out part of its source" in s.reason for s in rest if s not in glossed)
+    assert all(s.to_dict().get("translation", "") == s.translation and s.text == s.evidence for s in rest)
+    assert all(f"{cite(s.text, s.citations)} (≈ {s.translation})" in answer.text for s in glossed)
     html = answer_html(1, answer)
-    assert html.count('class="gloss"') == len(rest) and "machine translation by the answering model" in html
+    assert html.count('class="gloss"') == len(glossed) and "machine translation by the answering model" in html
     assert any("Damas" in s.text for s in rest)  # the reason is among the chosen source sentences
     assert answer.citations and all(s.citations for s in answer.sentences if s.shown)
     # The same question in French: sources kept verbatim, nothing translated.
@@ -153,7 +161,7 @@ def test_sources_are_quoted_with_a_note_for_languages_the_model_does_not_transla
     # Configured for a model that translates into Indonesian: translated, and no note.
     translated = rendering(index_settings, ScriptedChat(prompts=[]), translate_into="en,fr,id").ask(
         "Mengapa Iran menyerang Israel?")
-    assert not translated.note and all(s.translation for s in translated.sentences if s.shown)
+    assert not translated.note and all(s.translation for s in translated.sentences if s.shown and "G7" not in s.text)
     # An English question is translated for by default, without the note.
     assert not rendering(index_settings, ScriptedChat(prompts=[])).ask(QUESTION).note
 
@@ -178,6 +186,43 @@ def test_rejected_lead_and_translation_are_not_shown(index_settings: Settings) -
                             for s in rendered)
     html = answer_html(1, answer)
     assert "left out: not found in the sources" in html and "please the G7" in html
+
+
+def words(text: str) -> set[str]:
+    return set(re.findall(r"\w+", text.lower()))
+
+
+def test_a_translation_is_read_against_its_source_and_the_source_against_it() -> None:
+    judge = Judge(lambda claim, passages: words(claim) <= words(" ".join(passages)))
+    source = "Israel struck the Iranian embassy compound in Damascus"
+    same = check_translation(judge, "In Damascus Israel struck the Iranian embassy compound", source, 0.8, "en", "fr")
+    assert same.supported and same.score == 0.95 and len(judge.asked) == 2
+    # Stated by its source, but it drops who struck: only the source read against it shows that.
+    short = check_translation(judge, "The Iranian embassy compound in Damascus", source, 0.8, "en", "fr")
+    assert not short.supported and "leaves out part of its source" in short.reason
+    assert judge.asked[-1] == (source, ("The Iranian embassy compound in Damascus",))
+    # Adds what the source lacks: rejected on the first reading, without asking the second.
+    asked = len(judge.asked)
+    added = check_translation(judge, "Israel struck the Iranian embassy in Damascus at night", source, 0.8)
+    assert not added.supported and "not found in the sources (verifier 0.20 < 0.80)" in added.reason
+    assert len(judge.asked) == asked + 1
+    # A source the verifier cannot read leaves the translation unchecked, hence not shown.
+    en_only = Judge(lambda *_: True, frozenset({"en"}))
+    unread = check_translation(en_only, "Israel struck", "Israël a frappé", 0.8, "en", "fr")
+    assert not unread.supported and not unread.checked and "cannot read fr" in unread.reason
+
+
+def test_a_translation_that_leaves_out_part_of_its_source_is_not_shown(index_settings: Settings) -> None:
+    # The judge rejects any claim naming Damascus and the translations leave it out, so only the source
+    # sentences naming it, read back against their translations, are rejected.
+    chat = ScriptedChat(prompts=[], rejects="Damas", drops="Damas")
+    answer = rendering(index_settings, chat).ask(QUESTION)
+    shown = [s for s in answer.sentences if s.shown]
+    damascus = [s for s in shown if "Damas" in s.text]
+    assert damascus and all(not s.translation and "leaves out part of its source" in s.reason for s in damascus)
+    # (The scripted translation writes the G7 as "group of seven", which the number rule rejects read back.)
+    others = [s for s in shown if "Damas" not in s.text and "G7" not in s.text]
+    assert any(s.translation for s in others) and not any("translation not shown" in s.reason for s in others)
 
 
 def test_no_lead_by_default(index_settings: Settings) -> None:
@@ -305,6 +350,16 @@ def test_claims_file_resolves_spans_and_names_bad_lines(tmp_path: Path) -> None:
     report = score_claims(claims, Judge(lambda claim, _: claim.startswith("Israel")), 0.8)
     assert report["overall"] == {"pairs": 2, "accuracy": 1.0, "false_caught": 1.0, "true_kept": 1.0}
     assert report["real_outputs"]["pairs"] == 1 and set(report["by_kind"]) == {"role reversal", "real answer"}
+    assert "glosses" not in report
+    # Translations are also judged as glosses are: stated by the source, and the source by them.
+    source = "Israel struck the embassy."
+    glosses = [Claim("t1", "Israel struck.", source, False, "real translation: unsupported detail"),
+               Claim("t2", "The embassy, Israel struck.", source, True, "real translation: correct")]
+    judge = Judge(lambda claim, passages: words(claim) <= words(" ".join(passages)))
+    report = score_claims(glosses, judge, 0.8, translation_min=0.8)
+    assert report["real_translations"] == {"pairs": 2, "accuracy": 0.5, "false_caught": 0.0, "true_kept": 1.0}
+    assert report["glosses"] == {"translation_min": 0.8, "pairs": 2, "accuracy": 1.0, "false_caught": 1.0,
+                                 "true_kept": 1.0}
 
 
 def test_claim_records_are_frozen_and_typed() -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 import time
 
 from rag.errors import NewsragError
-from rag.verification import safe_verify, Verifier
+from rag.verification import check_translation, safe_verify, Verifier
 
 THRESHOLDS = (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
 
@@ -106,8 +106,11 @@ def _balanced(pairs: Sequence[tuple[Claim, float]], threshold: float) -> float:
 
 
 def score_claims(claims: Sequence[Claim], verifier: Verifier, threshold: float,
-                 progress: Callable[[str], None] = lambda _: None) -> dict[str, object]:
-    """Run ``verifier`` on every pair and summarise at ``threshold`` (its P(YES) bar)."""
+                 progress: Callable[[str], None] = lambda _: None,
+                 translation_min: float | None = None) -> dict[str, object]:
+    """Run ``verifier`` on every pair and summarise at ``threshold`` (its P(YES) bar). With
+    ``translation_min``, the real translations are also judged as the answerer judges a gloss
+    (``check_translation``: both ways, at that bar), reported as ``glosses``."""
     scored: list[tuple[Claim, float]] = []
     records = []
     t0 = time.perf_counter()
@@ -118,6 +121,12 @@ def score_claims(claims: Sequence[Claim], verifier: Verifier, threshold: float,
         records.append({"id": c.id, "kind": c.kind, "language": c.language, "supported": c.supported,
                         "score": round(v.score, 4), "checked": v.checked, "reason": v.reason})
         progress(f"[{i}/{len(claims)}] {c.id} {'+' if c.supported else '-'} {v.score:.2f}")
+    glosses: list[tuple[Claim, float]] = []
+    if translation_min is not None:
+        for c in (c for c in claims if c.kind.startswith("real translation")):
+            v = check_translation(verifier, c.claim, c.passage, translation_min, c.language or None)
+            glosses.append((c, v.score if v.checked else -1.0))
+            progress(f"[gloss] {c.id} {'+' if c.supported else '-'} {v.score:.2f}")
     kinds = sorted({c.kind for c in claims})
     langs = sorted({c.language for c in claims})
     first, second = scored[0::2], scored[1::2]
@@ -127,6 +136,8 @@ def score_claims(claims: Sequence[Claim], verifier: Verifier, threshold: float,
         "overall": _figures(scored, threshold),
         "real_outputs": _figures([p for p in scored if p[0].real], threshold),
         "real_translations": _figures([p for p in scored if p[0].kind.startswith("real translation")], threshold),
+        **({"glosses": {"translation_min": translation_min, **_figures(glosses, translation_min)}}
+           if translation_min is not None else {}),
         "by_kind": {k: _figures([p for p in scored if p[0].kind == k], threshold) for k in kinds},
         "by_language": {lang: _figures([p for p in scored if p[0].language == lang], threshold) for lang in langs},
         "thresholds": {str(t): _figures(scored, t) for t in THRESHOLDS},
@@ -146,6 +157,9 @@ def claims_markdown(report: dict[str, object]) -> str:
     lines = [f"# Verifier on labelled claims ({report['verifier']}, P(YES) ≥ {report['threshold']})", "",
              head, row("all", report["overall"]), row("real model outputs", report["real_outputs"]),
              row("real translations (of one source sentence)", report.get("real_translations"))]
+    glosses = report.get("glosses")
+    if isinstance(glosses, dict):
+        lines.append(row(f"real translations as glosses (read both ways, ≥ {glosses['translation_min']})", glosses))
     for k, f in dict(report["by_kind"]).items():  # type: ignore[call-overload]
         lines.append(row(f"kind: {k}", f))
     for k, f in dict(report["by_language"]).items():  # type: ignore[call-overload]

@@ -598,7 +598,8 @@ def _run_claims(args: argparse.Namespace, settings: Settings, progress: Callable
                            "use --llm local or --llm openai")
     _, _, verifier = build_answerer(settings)
     assert verifier is not None  # an LLM answerer always has one
-    report = score_claims(load_claims(args.claims, args.articles), verifier, settings.verify_threshold, progress)
+    report = score_claims(load_claims(args.claims, args.articles), verifier, settings.verify_threshold, progress,
+                          settings.translation_min)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "claims.json").write_text(json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")
     text = claims_markdown(report)
