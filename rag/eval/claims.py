@@ -112,7 +112,8 @@ def score_claims(claims: Sequence[Claim], verifier: Verifier, threshold: float,
     ``translation_min``, the real translations are also judged as the answerer judges a gloss
     (``check_translation``: both ways, at that bar), reported as ``glosses``."""
     scored: list[tuple[Claim, float]] = []
-    records = []
+    glosses: list[tuple[Claim, float]] = []
+    records: list[dict[str, object]] = []
     t0 = time.perf_counter()
     for i, c in enumerate(claims, 1):
         v = safe_verify(verifier, c.claim, [c.passage], c.language or None)
@@ -120,13 +121,11 @@ def score_claims(claims: Sequence[Claim], verifier: Verifier, threshold: float,
         scored.append((c, score))
         records.append({"id": c.id, "kind": c.kind, "language": c.language, "supported": c.supported,
                         "score": round(v.score, 4), "checked": v.checked, "reason": v.reason})
+        if translation_min is not None and c.kind.startswith("real translation"):
+            g = check_translation(verifier, c.claim, c.passage, translation_min, c.language or None)
+            glosses.append((c, g.score if g.checked else -1.0))
+            records[-1].update(gloss_score=round(g.score, 4), gloss_shown=g.supported, gloss_reason=g.reason)
         progress(f"[{i}/{len(claims)}] {c.id} {'+' if c.supported else '-'} {v.score:.2f}")
-    glosses: list[tuple[Claim, float]] = []
-    if translation_min is not None:
-        for c in (c for c in claims if c.kind.startswith("real translation")):
-            v = check_translation(verifier, c.claim, c.passage, translation_min, c.language or None)
-            glosses.append((c, v.score if v.checked else -1.0))
-            progress(f"[gloss] {c.id} {'+' if c.supported else '-'} {v.score:.2f}")
     kinds = sorted({c.kind for c in claims})
     langs = sorted({c.language for c in claims})
     first, second = scored[0::2], scored[1::2]
