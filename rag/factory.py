@@ -7,11 +7,12 @@ its own embedder, store, chat model, reranker or verifier and get the rest built
 
 from __future__ import annotations
 
+from collections.abc import Callable
 import threading
 
 from langchain_core.language_models.chat_models import BaseChatModel
 
-from rag.embedding import Embedder, embedder_for
+from rag.embedding import Embedder, embedder_for, resolve_device
 from rag.generation import Answerer, ExtractiveAnswerer, LLMAnswerer, LookupAnswerer
 from rag.lexical import LexicalIndex
 from rag.pipeline import Pipeline
@@ -80,10 +81,7 @@ def build_answerer(settings: Settings, chat_model: BaseChatModel | None = None, 
     if settings.llm == "extractive":
         return extractive_answerer(settings), None, verifier
     model = LazyChatModel(settings, chat_model)
-    if verifier is None:
-        # The bundled models read the archive's languages; a configured endpoint is trusted with any.
-        readable = frozenset({"en", "fr", "id"}) if settings.llm == "local" else None
-        verifier = LLMVerifier(model, settings.verify_threshold, readable)
+    verifier = verifier or build_verifier(settings, model)
     style = settings.answer_style
     if style == "render" or (style == "auto" and settings.llm == "local"):
         return RenderingAnswerer(settings.llm, model, verifier, model.describe(), settings.extractive_sentences,
@@ -93,6 +91,19 @@ def build_answerer(settings: Settings, chat_model: BaseChatModel | None = None, 
                                  translate_into=settings.translate_languages(),
                                  paraphrase=settings.paraphrase_similarity), model, verifier
     return LLMAnswerer(settings.llm, model, model.describe(), settings.focus_sentences), model, verifier
+
+
+def build_verifier(settings: Settings, model: Callable[[], BaseChatModel] | None = None) -> Verifier:
+    """The verifier ``settings.verifier`` names: an NLI cross-encoder, or ``model`` (the answering chat
+    model, built from settings when not given) asked YES or NO."""
+    if settings.verifier.startswith("nli:"):
+        from rag.nli import NLIVerifier
+
+        return NLIVerifier(settings.verifier[4:].strip(), settings.nli_threshold,
+                           resolve_device(settings.embed_device))
+    # The bundled models read the archive's languages; a configured endpoint is trusted with any.
+    readable = frozenset({"en", "fr", "id"}) if settings.llm == "local" else None
+    return LLMVerifier(model or LazyChatModel(settings), settings.verify_threshold, readable)
 
 
 def extractive_answerer(settings: Settings) -> ExtractiveAnswerer:

@@ -181,6 +181,16 @@ class Settings(BaseSettings):
                                 "faithful for 13 of 25 sentences into English, 4 of 6 into French, 2 of 10 "
                                 "into Indonesian (docs/faithful-answers.md); add 'id' for a "
                                 "model that translates into Indonesian well, or set '*' for every language.")
+    @field_validator("verifier")
+    @classmethod
+    def _known_verifier(cls, value: str) -> str:
+        value = value.strip()
+        if value != "llm" and not (value.startswith("nli:") and value[4:].strip()):
+            raise ValueError(f"NEWSRAG_VERIFIER: {value!r} is neither 'llm' nor 'nli:<model>' (a sentence-transformers "
+                             "NLI cross-encoder's hub name or directory, e.g. "
+                             "nli:MoritzLaurer/mDeBERTa-v3-base-xnli-multilingual-nli-2mil7)")
+        return value
+
     @field_validator("translate_into")
     @classmethod
     def _known_languages(cls, value: str) -> str:
@@ -203,10 +213,18 @@ class Settings(BaseSettings):
                                 "candidate sentences of the 5 best passages, the shortest phrase answering the "
                                 "question, and the sentence holding it is shown first (0: off; the closest "
                                 "sentences only). One prompt read, ~4 s on 2 cores (docs/faithful-answers.md).")
-    verify_threshold: float = Field(0.9, ge=0.0, le=1.0, description="The verifier's P(YES) a written sentence "
+    verify_threshold: float = Field(0.9, ge=0.0, le=1.0, description="The LLM verifier's P(YES) a written sentence "
                                     "needs to count as stated by its source sentences (calibrated on "
                                     "docs/eval/claims: with the worked examples, 0.9 catches more false claims "
                                     "and keeps more true ones than 0.8 did without them, on each half).")
+    verifier: str = Field("llm", description="Who checks written sentences and translations: 'llm' (the "
+                          "answering model asked YES or NO) or 'nli:<model>', a sentence-transformers NLI "
+                          "cross-encoder by hub name (internet needed once) or local directory, e.g. "
+                          "nli:MoritzLaurer/mDeBERTa-v3-base-xnli-multilingual-nli-2mil7 for several languages. "
+                          "No NLI model is available offline, so 'llm' is the default (rag/nli.py).")
+    nli_threshold: float = Field(0.5, ge=0.0, le=1.0, description="With an NLI verifier: the probability of "
+                                 "entailment a written sentence needs (0.5: the model finds entailment more "
+                                 "likely than not). Not calibrated here; score a model on docs/eval/claims first.")
     verify_answers: bool = Field(True, description="Check every sentence an LLM writes against the one or two "
                                  "source sentences closest to it before the answer is final (off: sentences are "
                                  "shown unchecked, and a missing citation is added by word overlap or "

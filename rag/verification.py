@@ -86,6 +86,16 @@ class Verdict:
     checked: bool = True
 
 
+def rule_out(claim: str, passages: Sequence[str]) -> Verdict | None:
+    """A rejection without asking any model, when ``claim`` gives a number in digits or names a weekday
+    or month that ``passages`` never give (None otherwise): every verifier applies it first."""
+    missing = missing_numbers(claim, passages) + missing_calendar(claim, passages)
+    if not missing:
+        return None
+    return Verdict(False, 0.0, f"not found in the sources: the closest source sentences do not give "
+                               f"{', '.join(missing)}")
+
+
 class Verifier(ABC):
     """Judges claims against the passage sentences closest to them."""
 
@@ -93,6 +103,8 @@ class Verifier(ABC):
     name: str = "verifier"
     #: Languages of claims it can read (None: any).
     languages: frozenset[str] | None = None
+    #: The score from which it accepts a claim (reports give its figures there).
+    threshold: float = 0.5
 
     @abstractmethod
     def verify(self, claim: str, passages: Sequence[str]) -> Verdict:
@@ -134,10 +146,9 @@ class LLMVerifier(Verifier):
     def verify(self, claim: str, passages: Sequence[str]) -> Verdict:
         from rag.llm import yes_probability
 
-        missing = missing_numbers(claim, passages) + missing_calendar(claim, passages)
-        if missing:
-            return Verdict(False, 0.0, f"not found in the sources: the closest source sentences do not give "
-                                       f"{', '.join(missing)}")
+        ruled_out = rule_out(claim, passages)
+        if ruled_out is not None:
+            return ruled_out
         messages = [*verify_examples(),
                     HumanMessage(VERIFY_PROMPT.format(passage=" ".join(passages), claim=claim))]
         p = yes_probability(self.model(), messages)

@@ -591,14 +591,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run_claims(args: argparse.Namespace, settings: Settings, progress: Callable[[str], None]) -> int:
     """``--claims FILE``: the configured verifier on labelled pairs; claims.json and claims.md in --out."""
     from rag.eval.claims import claims_markdown, load_claims, score_claims
-    from rag.factory import build_answerer
+    from rag.factory import build_verifier
 
-    if settings.llm == "extractive":
-        raise NewsragError("--claims needs a verifier, and the extractive answerer has none",
-                           "use --llm local or --llm openai")
-    _, _, verifier = build_answerer(settings)
-    assert verifier is not None  # an LLM answerer always has one
-    report = score_claims(load_claims(args.claims, args.articles), verifier, settings.verify_threshold, progress,
+    if settings.llm == "extractive" and settings.verifier == "llm":
+        raise NewsragError("--claims needs a verifier: the extractive answerer has no model to ask",
+                           "use --llm local or --llm openai, or NEWSRAG_VERIFIER=nli:<model>")
+    verifier = build_verifier(settings)
+    report = score_claims(load_claims(args.claims, args.articles), verifier, verifier.threshold, progress,
                           settings.translation_min)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "claims.json").write_text(json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")
