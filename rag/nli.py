@@ -7,8 +7,8 @@ prompt, and trained on exactly this question. None is available offline here (no
 weights), so the bundled LLM stays the default; with internet, any sentence-transformers
 ``CrossEncoder`` NLI model serves, e.g. a multilingual one
 (``MoritzLaurer/mDeBERTa-v3-base-xnli-multilingual-nli-2mil7``) for an archive in several
-languages. Score it on the labelled pairs before relying on it: ``scripts/evaluate.py --claims
-docs/eval/claims/dev-claims.jsonl --articles … --verifier nli:MODEL``.
+languages. Score it on the labelled pairs before relying on it: ``NEWSRAG_VERIFIER=nli:MODEL
+scripts/evaluate.py --claims docs/eval/claims/dev-claims.jsonl --articles … --llm extractive``.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from rag.embedding import quiet_loading
 from rag.errors import NewsragError
 from rag.verification import rule_out, Verdict, Verifier
 
-#: Multilingual NLI models to suggest when a model cannot be used.
+#: A multilingual NLI model to suggest when a model cannot be used.
 EXAMPLE = "MoritzLaurer/mDeBERTa-v3-base-xnli-multilingual-nli-2mil7"
 
 
