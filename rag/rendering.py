@@ -239,7 +239,7 @@ class RenderingAnswerer(Answerer):
         text = normalise_markers(" ".join(text.split()), 0).strip()
         if not text:
             return None
-        verdict = check_translation(self.verifier, text, s.text, self.translation_min, language, hit.language)
+        verdict = check_translation(self.verifier, text, s.text, self.translation_min, language)
         if not verdict.supported:
             # The reader keeps the source's own words rather than a translation that failed even the
             # lenient check (garbled, a number or date changed, a negation or a name lost) or could not

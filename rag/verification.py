@@ -182,14 +182,16 @@ def safe_verify(verifier: Verifier, claim: str, passages: Sequence[str], languag
 
 
 def check_translation(verifier: Verifier, translation: str, source: str, threshold: float,
-                      language: str | None = None, source_language: str | None = None) -> Verdict:
+                      language: str | None = None) -> Verdict:
     """Whether ``translation`` says what ``source`` says, no more and no less: it needs the verifier's
     score ``threshold`` read against its source, and then again with the source read against it (the
     weaker score is the verdict's). A translation must be equivalent to its source, not only stated by
     it: read one way, one that drops a fact or a name ("a special award" for "a lifetime-achievement
     award") still passes. On the dev archive's 61 labelled translations by the bundled model, reading
     both ways at 0.8 caught 17 of 33 wrong ones against 11, and kept all 28 faithful ones
-    (docs/faithful-answers.md, "Translations read both ways")."""
+    (docs/faithful-answers.md, "Translations read both ways"). The second reading reads the same two
+    texts as the first, so only the translation's ``language`` is checked against what the verifier
+    reads, as for any claim."""
     there = safe_verify(verifier, translation, [source], language)
     if not there.checked:
         return there
@@ -198,7 +200,7 @@ def check_translation(verifier: Verifier, translation: str, source: str, thresho
         reason = there.reason if there.score == 0.0 else \
             f"not found in the sources (verifier {there.score:.2f} < {threshold:.2f})"
         return Verdict(False, there.score, reason)
-    back = safe_verify(verifier, source, [translation], source_language)
+    back = safe_verify(verifier, source, [translation])
     if not back.checked:
         return replace(back, reason=f"the source could not be read against its translation: {back.reason}")
     if back.score < threshold:

@@ -195,10 +195,10 @@ def words(text: str) -> set[str]:
 def test_a_translation_is_read_against_its_source_and_the_source_against_it() -> None:
     judge = Judge(lambda claim, passages: words(claim) <= words(" ".join(passages)))
     source = "Israel struck the Iranian embassy compound in Damascus"
-    same = check_translation(judge, "In Damascus Israel struck the Iranian embassy compound", source, 0.8, "en", "fr")
+    same = check_translation(judge, "In Damascus Israel struck the Iranian embassy compound", source, 0.8, "en")
     assert same.supported and same.score == 0.95 and len(judge.asked) == 2
     # Stated by its source, but it drops who struck: only the source read against it shows that.
-    short = check_translation(judge, "The Iranian embassy compound in Damascus", source, 0.8, "en", "fr")
+    short = check_translation(judge, "The Iranian embassy compound in Damascus", source, 0.8, "en")
     assert not short.supported and "leaves out part of its source" in short.reason
     assert judge.asked[-1] == (source, ("The Iranian embassy compound in Damascus",))
     # Adds what the source lacks: rejected on the first reading, without asking the second.
@@ -206,9 +206,11 @@ def test_a_translation_is_read_against_its_source_and_the_source_against_it() ->
     added = check_translation(judge, "Israel struck the Iranian embassy in Damascus at night", source, 0.8)
     assert not added.supported and "not found in the sources (verifier 0.20 < 0.80)" in added.reason
     assert len(judge.asked) == asked + 1
-    # A source the verifier cannot read leaves the translation unchecked, hence not shown.
+    # The verifier's languages are those of the translation, read first: the second reading reads the
+    # same two texts. A translation into a language it cannot read is unchecked, hence not shown.
     en_only = Judge(lambda *_: True, frozenset({"en"}))
-    unread = check_translation(en_only, "Israel struck", "Israël a frappé", 0.8, "en", "fr")
+    assert check_translation(en_only, "Israel struck", "Israël a frappé", 0.8, "en").supported
+    unread = check_translation(en_only, "Israël a frappé", "Israel struck", 0.8, "fr")
     assert not unread.supported and not unread.checked and "cannot read fr" in unread.reason
 
 
