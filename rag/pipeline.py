@@ -252,12 +252,19 @@ class Pipeline:
             if closest is None or closest.score < self.settings.lookup_min_similarity:
                 yield from _declined(base, languages.reply(query.language, "lookup_unmatched"), timings, t0, t1)
                 return
-        if self.settings.decline_unmentioned and not query.is_lookup and (
-                missing := unmentioned(query, answerer.quoting(query, hits, sentences))):
+        quoting = answerer.quoting(query, hits, sentences) if not query.is_lookup else []
+        if self.settings.decline_unmentioned and (missing := unmentioned(query, quoting)):
             # Other passages name it, not the ones the answer would quote: true sentences about another
             # event pass the judge ("6-7", Dictionary.com's word of the year, for Merriam-Webster's).
             yield from _declined(replace(base, answerability=judged.score if judged else None),
                                  unmentioned_message(query.language, missing, closest=True), timings, t0, t1)
+            return
+        if self.settings.decline_no_amount and quoting and languages.asks_money(query.searched) and not any(
+                languages.gives_money(f"{h.title} {h.text}") for h in quoting):
+            # "How much was the fine?" over passages on the case that give no sum: the judge passes
+            # them, being on topic, and the answer would quote the case instead of a fine.
+            yield from _declined(replace(base, answerability=judged.score if judged else None),
+                                 languages.reply(query.language, "no_amount"), timings, t0, t1)
             return
         if judged is None:
             judged = answerer.answerable(query, hits, sentences)

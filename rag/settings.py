@@ -89,6 +89,11 @@ class Settings(BaseSettings):
                            "holds a name; 0 always searches the whole index.")
     max_names: int = Field(3, ge=0, le=10, description="Most proper names of a question the exact-name channel "
                            "looks for (longest first; 0 turns the channel off).")
+    decline_no_amount: bool = Field(True, description="Decline when the question asks how much money (\"how "
+                                    "much was the fine\", \"combien a-t-il payé\", \"berapa biayanya\") and none "
+                                    "of the passages the answer would quote gives an amount (a currency sign, "
+                                    "code or name): on-topic passages without the sum pass the answerability "
+                                    "judge, and the answer would quote them instead.")
     decline_unmentioned: bool = Field(True, description="Decline when a name in the question appears in none "
                                       "of the passages found (all in the question's language; numbers, "
                                       "acronyms, weekdays and months aside): the archive has nothing on it, "

@@ -251,6 +251,36 @@ def test_a_question_naming_what_no_passage_mentions_is_declined_and_says_what(in
     assert not off.ask("Did the Zorblax ash cloud close Catania airport?", english).abstained
 
 
+def test_a_question_asking_how_much_money_is_declined_when_the_passages_give_no_amount(
+        index_settings: Settings) -> None:
+    p = pipeline(index_settings, "Etna erupted [1].")
+    english = Filters(languages=("en",))
+    answer = p.ask("How much did the Etna eruption cost Catania airport?", english)
+    assert answer.abstained and "give no amount of money" in answer.text and p.answerer.model().prompts == []
+    assert [h.article_id for h in answer.hits][:1] == ["t-volcano"]  # the closest passage is still listed
+    # Not a question of money; or one whose passage gives a sum (30 milliards d'euros), in any language.
+    assert not p.ask("How much ash did Etna send up?", english).abstained
+    assert not p.ask("De combien le budget 2025 réduit-il les dépenses publiques ?").abstained
+    fr = p.ask("Combien l'éruption de l'Etna a-t-elle coûté à l'aéroport de Catane ?", english)
+    assert fr.abstained and "ne donnent aucun montant" in fr.text
+    off = pipeline(index_settings, "Etna erupted [1].", decline_no_amount=False)
+    assert not off.ask("How much did the Etna eruption cost Catania airport?", english).abstained
+
+
+def test_what_asks_for_money_and_what_gives_it_in_three_languages() -> None:
+    from rag.languages import asks_money, gives_money
+
+    asks = ["How much did Spain fine Airbnb?", "How much will it cost to rebuild the lodge?",
+            "Combien Paramount a-t-il accepté de payer ?", "Combien d'argent a-t-il levé ?",
+            "Berapa biaya pembangunan kembali?", "Berapa dolar per anak yang disetorkan?"]
+    other = ["How much rain fell in Valencia?", "How many people died?", "Combien de pays ont signé ?",
+             "Combien de prix a-t-il remportés ?", "Berapa orang yang tewas?", "Who paid the fine?"]
+    assert all(asks_money(q) for q in asks) and not any(asks_money(q) for q in other)
+    assert all(gives_money(t) for t in ["$16 million", "about 3.7 cents", "30 milliards d'euros", "Rp 5 juta",
+                                        "1,2 juta dolar", "€40m"])
+    assert not any(gives_money(t) for t in ["more than 65,000 listings", "the 1932 fire", "3.2 billion pennies"])
+
+
 def test_a_pasted_sentence_is_found_by_its_closest_sentence_or_declined(index_settings: Settings) -> None:
     p = pipeline(index_settings, "should not be used")
     # The French budget story, pasted in English: its sentence matches though whole passages may not.

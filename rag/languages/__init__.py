@@ -100,6 +100,21 @@ def combined(field: str, template: str = r"\b(?:{})\b", flags: int = re.I) -> re
     return re.compile(template.format("|".join(_alternatives(field))), flags)
 
 
+#: Currency signs and ISO codes, read in every language.
+CURRENCY_SIGNS = r"[$€£¥₹₩₽]|\b(?:USD|EUR|GBP|JPY|CNY|INR|IDR|Rp)\b"
+
+
+def asks_money(question: str) -> bool:
+    """Whether ``question`` asks for an amount of money, in any language's wording."""
+    return bool(_alternatives("money_questions")) and bool(combined("money_questions").search(question))
+
+
+def gives_money(text: str) -> bool:
+    """Whether ``text`` gives an amount of money: a currency sign or code, or any language's currency name."""
+    return bool(re.search(CURRENCY_SIGNS, text)) or (bool(_alternatives("money_words"))
+                                                     and bool(combined("money_words").search(text)))
+
+
 @cache
 def relative_date_patterns() -> tuple[tuple[re.Pattern[str], int, int], ...]:
     """(pattern, days back, days span) per kind of relative date, in ``DATE_SPANS`` order (the first

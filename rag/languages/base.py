@@ -28,7 +28,7 @@ PERIOD_UNIT_DAYS: dict[str, float] = {"hour": 1 / 24, "day": 1, "week": 7, "mont
 #: The replies every language may define (``{placeholders}`` are filled by the caller); a missing one
 #: falls back to English.
 REPLY_KEYS = ("abstain", "out_of_window", "older_listed", "older_when", "undated", "example_question", "quoting",
-              "older_answer", "quoted_original", "unmentioned", "unmentioned_closest",
+              "older_answer", "quoted_original", "unmentioned", "unmentioned_closest", "no_amount",
               "lookup_unmatched", "other_when", "other_answer", "stale")
 
 
@@ -52,6 +52,11 @@ class Language:
     #: sentence stating a cause is preferred when the question asks why (regex alternatives).
     reason_questions: tuple[str, ...] = ()
     reason_cues: tuple[str, ...] = ()
+    #: How a question asks for an amount of money ("how much did it cost", "combien a-t-il payé"), and
+    #: currency names ("dollars", "rupiah"; signs and codes such as "$", "€", "USD" are read in every
+    #: language), as regex alternatives: such a question is only answered from passages giving an amount.
+    money_questions: tuple[str, ...] = ()
+    money_words: tuple[str, ...] = ()
     #: Labels and stamps a web page sets before an article's own words ("AI-assisted summary",
     #: "Updated Nov. 5, 2025, 6:30 p.m. ET"), as regex alternatives matched at a sentence's start: left
     #: out of quotes, since they are the page's furniture, not what the source states.

@@ -20,6 +20,15 @@ Did Does Do Was Were Are Has Have New""".split()),
     question_words=("what", "which", "who", "whom", "whose", "why", "when", "where", "how", "did", "does", "do",
                     "is", "are", "was", "were", "has", "have", "can", "summari[sz]e", "list", "tell", "show"),
     recent_words=("recently", "latest", "most recent", "newest", "currently", "current", "so far", "right now"),
+    money_questions=(
+        r"how much(?=[^.?!]*\b(?:cost|costs|costing|pay|paid|pays|paying|spend|spent|spending|fine|fined|worth|"
+        r"price|priced|charge|charged|sell|sold|earn|earned|owe|owed|budget|salary|damages|settle|settled|"
+        r"settlement|donate|donated|invest|invested|raise|raised|bid|offer|offered|award|awarded|money|fetch|"
+        r"fetched|bill|funding|fund|cash|revenue|profit|ransom|bail|bounty|tax|taxes)\b)",
+        "how much money", "what amount of money", "what sum", "for how much",
+    ),
+    money_words=("dollars?", "cents?", "euros?", "pounds? sterling", "pounds", "yen", "yuan", "rupees?", "francs?",
+                 "pesos?", "bucks"),
     reason_questions=("why", "what (?:was|were|is) the reason", "for what reason"),
     reason_cues=(
         "because", "in response to", "in retaliation", "retaliat\\w*", "in revenge", "after", "following",
@@ -87,6 +96,8 @@ Did Does Do Was Were Are Has Have New""".split()),
                             "closest passages are listed as sources.",
         "unmentioned_closest": "The sentences closest to answering come from passages that do not mention {names}: "
                                "they may be about something else. The passages found are listed as sources.",
+        "no_amount": "The passages closest to answering give no amount of money: the archive does not seem to "
+                     "say how much. The passages found are listed as sources.",
         "unmentioned": "No passage found mentions {names}: the archive does not seem to cover it. The closest "
                        "passages are listed as sources.",
         "example_question": "What do the articles say about \u201c{}\u201d?",

@@ -23,6 +23,13 @@ pourquoi comment quand très aussi après avant entre tout tous selon encore mê
                   "|années?\\b|ans?\\b)", "derni(?:er|ère|ers|ères) (?:nouvelles|informations|en date)",
                   "plus récent(?:e|s|es)?", "actuel(?:le|s|les)?",
                   "actuellement", "en ce moment", "jusqu'(?:à présent|ici)"),
+    # "Combien de …" asks how many, not how much (unless of money).
+    money_questions=(
+        r"combien(?!\s+d['e’])(?=[^.?!]*\b(?:co[uû]t\w*|payé\w*|payer|paiera\w*|paie\w*|versé\w*|verser|"
+        r"amende\w*|d[ée]pens\w*|vendu\w*|valeur|invest\w*|rançon|caution|indemni\w*|récompense|budget|salaire)\b)",
+        "combien d['’]argent", "combien de (?:dollars|euros)", "quel montant", "quelle somme",
+    ),
+    money_words=("dollars?", "euros?", "centimes?", "livres? sterling", "francs?", "yens?", "yuans?", "roupies?"),
     reason_questions=("pourquoi", "pour quelle raison"),
     reason_cues=(
         # "d(?:e|u|es)?": the pattern ends on a word boundary, so "en raison d" alone matched only "d'".
@@ -91,6 +98,8 @@ pourquoi comment quand très aussi après avant entre tout tous selon encore mê
         "unmentioned_closest": "Les phrases les plus proches d'une réponse viennent de passages qui ne mentionnent "
                                "pas {names} : elles peuvent porter sur autre chose. Les passages trouvés sont "
                                "listés comme sources.",
+        "no_amount": "Les passages les plus proches d'une réponse ne donnent aucun montant : les archives ne "
+                     "semblent pas dire combien. Les passages trouvés sont listés comme sources.",
         "unmentioned": "Aucun des passages trouvés ne mentionne {names} : les archives ne semblent pas couvrir "
                        "ce sujet. Les passages les plus proches sont listés comme sources.",
         "example_question": "Que disent les articles sur « {} » ?",

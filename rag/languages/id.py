@@ -17,6 +17,11 @@ berapa apakah para se tersebut bisa dapat lebih hanya masih saat namun tentang k
     question_words=("apa", "apakah", "siapa", "mengapa", "kenapa", "bagaimana", "kapan", "di mana", "berapa",
                     "sebutkan"),
     recent_words=("baru-baru ini", "terbaru", "terkini", "saat ini", "sekarang", "belakangan ini"),
+    money_questions=(
+        r"berapa(?=[^.?!]*\b(?:biaya\w*|harga\w*|denda\w*|dibayar\w*|membayar\w*|bayar\w*|dolar|uang|dana|"
+        r"menghabiskan|investasi|rupiah|euro|ganti rugi|tebusan|jaminan|gaji|anggaran)\b)",
+    ),
+    money_words=("dolar", "euro", "rupiah", "yen", "yuan", "poundsterling", "ringgit"),
     reason_questions=("mengapa", "kenapa", "apa alasan"),
     reason_cues=(
         "karena", "sebagai balasan", "membalas", "balasan", "setelah", "akibat", "sebagai tanggapan",
@@ -74,6 +79,8 @@ berapa apakah para se tersebut bisa dapat lebih hanya masih saat namun tentang k
         "unmentioned_closest": "Kalimat yang paling mendekati jawaban berasal dari bagian yang tidak menyebut "
                                "{names}: kalimat itu mungkin membahas hal lain. Bagian yang ditemukan tercantum "
                                "sebagai sumber.",
+        "no_amount": "Bagian yang paling mendekati jawaban tidak menyebut jumlah uang: arsip tampaknya tidak "
+                     "memuat berapa. Bagian yang ditemukan tercantum sebagai sumber.",
         "unmentioned": "Tidak ada bagian yang ditemukan yang menyebut {names}: arsip tampaknya tidak memuat hal "
                        "ini. Bagian terdekat tercantum sebagai sumber.",
         "example_question": "Apa isi berita tentang “{}”?",
