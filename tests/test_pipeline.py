@@ -272,7 +272,8 @@ def test_what_asks_for_money_and_what_gives_it_in_three_languages() -> None:
 
     asks = ["How much did Spain fine Airbnb?", "How much will it cost to rebuild the lodge?",
             "Combien Paramount a-t-il accepté de payer ?", "Combien d'argent a-t-il levé ?",
-            "Berapa biaya pembangunan kembali?", "Berapa dolar per anak yang disetorkan?"]
+            "Berapa biaya pembangunan kembali?", "Berapa dolar per anak yang disetorkan?",
+            "Une figurine a été vendue aux enchères pour combien ?", "Terjual di lelang dengan harga berapa?"]
     other = ["How much rain fell in Valencia?", "How many people died?", "Combien de pays ont signé ?",
              "Combien de prix a-t-il remportés ?", "Berapa orang yang tewas?", "Who paid the fine?"]
     assert all(asks_money(q) for q in asks) and not any(asks_money(q) for q in other)

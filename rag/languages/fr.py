@@ -27,7 +27,7 @@ pourquoi comment quand très aussi après avant entre tout tous selon encore mê
     money_questions=(
         r"combien(?!\s+d['e’])(?=[^.?!]*\b(?:co[uû]t\w*|payé\w*|payer|paiera\w*|paie\w*|versé\w*|verser|"
         r"amende\w*|d[ée]pens\w*|vendu\w*|valeur|invest\w*|rançon|caution|indemni\w*|récompense|budget|salaire)\b)",
-        "combien d['’]argent", "combien de (?:dollars|euros)", "quel montant", "quelle somme",
+        "combien d['’]argent", "combien de (?:dollars|euros)", "pour combien", "quel montant", "quelle somme",
     ),
     money_words=("dollars?", "euros?", "centimes?", "livres? sterling", "francs?", "yens?", "yuans?", "roupies?"),
     reason_questions=("pourquoi", "pour quelle raison"),

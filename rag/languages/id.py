@@ -20,6 +20,7 @@ berapa apakah para se tersebut bisa dapat lebih hanya masih saat namun tentang k
     money_questions=(
         r"berapa(?=[^.?!]*\b(?:biaya\w*|harga\w*|denda\w*|dibayar\w*|membayar\w*|bayar\w*|dolar|uang|dana|"
         r"menghabiskan|investasi|rupiah|euro|ganti rugi|tebusan|jaminan|gaji|anggaran)\b)",
+        "(?:harga|biaya|denda) berapa",
     ),
     money_words=("dolar", "euro", "rupiah", "yen", "yuan", "poundsterling", "ringgit"),
     reason_questions=("mengapa", "kenapa", "apa alasan"),
