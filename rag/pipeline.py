@@ -252,7 +252,8 @@ class Pipeline:
             if closest is None or closest.score < self.settings.lookup_min_similarity:
                 yield from _declined(base, languages.reply(query.language, "lookup_unmatched"), timings, t0, t1)
                 return
-        quoting = answerer.quoting(query, hits, sentences) if not query.is_lookup else []
+        checks = self.settings.decline_unmentioned or self.settings.decline_no_amount
+        quoting = answerer.quoting(query, hits, sentences) if checks and not query.is_lookup else []
         if self.settings.decline_unmentioned and (missing := unmentioned(query, quoting)):
             # Other passages name it, not the ones the answer would quote: true sentences about another
             # event pass the judge ("6-7", Dictionary.com's word of the year, for Merriam-Webster's).
