@@ -15,6 +15,7 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from rag.embedding import Embedder, embedder_for, resolve_device
 from rag.generation import Answerer, ExtractiveAnswerer, LLMAnswerer, LookupAnswerer
 from rag.lexical import LexicalIndex
+from rag.passages import PassagePicker
 from rag.pipeline import Pipeline
 from rag.rendering import RenderingAnswerer
 from rag.retrieval import Channel, DenseChannel, Gate, LexicalChannel, NameChannel, Reranker, Retriever
@@ -71,7 +72,8 @@ def build_retriever(settings: Settings, store: ChunkStore, embedder: Embedder,
                      per_article=settings.per_article, rrf_k=settings.rrf_k,
                      syndication_overlap=settings.syndication_overlap, reranker=reranker,
                      recency_weight=settings.recency_weight,
-                     date_slack_days=settings.date_slack_days)
+                     date_slack_days=settings.date_slack_days,
+                     picker=PassagePicker(store, settings.name_pool or 300) if settings.passage_words else None)
 
 
 def build_answerer(settings: Settings, chat_model: BaseChatModel | None = None, verifier: Verifier | None = None

@@ -24,6 +24,7 @@ import numpy as np
 from rag.embedding import Embedder
 from rag.lexical import LexicalIndex
 from rag.names import common_words
+from rag.passages import PassagePicker
 from rag.store import ChunkStore
 from rag.types import Filters, Hit, Query, Window
 from rag.where import build_where
@@ -240,12 +241,14 @@ class Found:
 
 class Retriever:
     """Finds the passages that answer a query: channels → fusion → (reranker) → per-article caps and
-    syndication folding → ``top_k``. ``gate`` is applied by the caller (``Pipeline``), and here only to
-    decide whether a relative-date window holds anything relevant."""
+    syndication folding → ``top_k`` → (each article's passages chosen again by ``picker``). ``gate`` is
+    applied by the caller (``Pipeline``), and here only to decide whether a relative-date window holds
+    anything relevant."""
 
     def __init__(self, embedder: Embedder, channels: Sequence[Channel], gate: Gate, *, top_k: int = 5,
                  per_article: int = 2, rrf_k: int = 60, syndication_overlap: float = 0.7,
-                 reranker: Reranker | None = None, date_slack_days: int = 0, recency_weight: float = 0.0) -> None:
+                 reranker: Reranker | None = None, date_slack_days: int = 0, recency_weight: float = 0.0,
+                 picker: PassagePicker | None = None) -> None:
         self.embedder = embedder
         self.channels = list(channels)
         self.gate = gate
@@ -256,6 +259,7 @@ class Retriever:
         self.reranker = reranker
         self.date_slack_days = date_slack_days
         self.recency_weight = recency_weight
+        self.picker = picker
 
     def find(self, query: Query, filters: Filters | None = None, top_k: int | None = None,
              other_dates: bool = False) -> Found:
@@ -300,5 +304,8 @@ class Retriever:
             fused = self.reranker.rerank(query, fused)
         chosen = select(fused, k, self.per_article, self.syndication_overlap)
         # Present the passages best-first by similarity among the fused selection: the LLM reads [1] first.
-        single = len(rankings) == 1 and self.reranker is None and not recency
-        return sorted(chosen, key=lambda h: -h.similarity) if single else chosen
+        if len(rankings) == 1 and self.reranker is None and not recency:
+            chosen.sort(key=lambda h: -h.similarity)
+        if self.picker is not None and not query.is_lookup:  # a lookup wants its source, not a passage
+            chosen = self.picker.pick(query, chosen, near.top(self.picker.store, self.picker.pool))
+        return chosen

@@ -70,6 +70,11 @@ class Settings(BaseSettings):
                          "de-duplication, lexical fusion and per-article capping.")
     per_article: int = Field(2, ge=1, le=20, description="At most this many passages of one article "
                              "(and of its syndicated copies) in the top_k.")
+    passage_words: bool = Field(True, description="Once the articles are found, choose which of an "
+                                "article's passages to show by the question's words as well as by meaning "
+                                "(articles in the question's language only): the passage the search put first "
+                                "is often another section of the same round-up. Costs one read of those "
+                                "articles' chunks (a few ms).")
     lexical_k: int = Field(0, ge=0, le=500, description="Candidates from the BM25 word channel fused with the "
                            "dense ones (0 turns it off): it finds passages holding the question's rare words, "
                            "names and numbers verbatim, which small embedders blur. Off by default: on the "
