@@ -10,7 +10,8 @@ cosine to the question, and the question's words the chunk holds, each weighted 
 article's chunks hold it (a word in every chunk, such as the event's name, tells nothing).
 
 Only for articles in the question's language: across languages the only shared words are names,
-which every chunk of the article shares. Articles stay where they were; only the passages change.
+which every chunk of the article shares. Articles stay where they were, with the relevance the
+search gave them; only the passages change.
 """
 
 from __future__ import annotations
@@ -63,7 +64,9 @@ class PassagePicker:
             # The same wire paragraph in another article already shown is not shown twice.
             if owner.setdefault(new.text, new.article_id) != new.article_id:
                 new = hit
-            out.append(replace(new, also_in=hit.also_in))
+            # The gate keeps reading the search's score: this choice changes which passage of an
+            # article is shown, never whether the archive covers the question.
+            out.append(replace(new, also_in=hit.also_in, relevance=hit.gate_score))
         return out
 
     def _ranked(self, hits: list[Hit], terms: Sequence[str]) -> list[Hit] | None:

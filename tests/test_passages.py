@@ -67,6 +67,19 @@ def test_the_section_holding_the_questions_words_is_shown_not_the_one_the_search
     assert _first_section_only(embedder, store, question, picked=True) == [SECTIONS[2]]
 
 
+def test_the_gate_reads_the_searchs_score_whichever_passage_is_shown(roundup: Any) -> None:
+    from rag.passages import PassagePicker
+    from rag.question import analyse
+
+    embedder, store = roundup
+    question = analyse("Who took home his first Harbour Award for best seafood chef?")
+    vector = embedder.embed_query(question.searched)
+    nearest = store.query(vector, 10)
+    found = [replace(store.hits_for(["roundup#0"], vector)[0], relevance=0.95)]
+    [shown] = PassagePicker(store).pick(question, found, nearest)
+    assert (shown.text, shown.gate_score) == (SECTIONS[2], 0.95)
+
+
 def test_a_question_in_another_language_keeps_the_passages_the_search_chose(roundup: Any) -> None:
     embedder, store = roundup
     # Across languages the article shares only its names with the question: no evidence of which
