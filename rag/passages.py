@@ -5,9 +5,10 @@ and which of their passages are read. The second choice is the weaker one: a sma
 long round-up (an awards night, a live blog) as one topic, and the section that matches the
 question best by cosine is often another winner's or another day's, while the section that
 answers repeats the question's own words. So once the articles are chosen, each one's passages are
-chosen again among all its chunks, by reciprocal rank fusion of two rankings inside the article:
-cosine to the question, and the question's words the chunk holds, each weighted by how few of the
-article's chunks hold it (a word in every chunk, such as the event's name, tells nothing).
+chosen again among its chunks in the nearest ones the search fetched, by reciprocal rank fusion of
+two rankings inside the article: cosine to the question, and the question's words the chunk holds,
+each weighted by how few of the article's chunks hold it (a word in every chunk, such as the event's
+name, tells nothing).
 
 Only for articles in the question's language: across languages the only shared words are names,
 which every chunk of the article shares. Articles stay where they were, with the relevance the
@@ -26,7 +27,7 @@ from rag.types import Hit, Query
 
 #: Reciprocal rank fusion constant inside one article (1/(k + rank), rank from 1). Articles have
 #: about 5-30 chunks, so the usual 60 would flatten the ranks; 1 lets either ranking's first place
-#: lead. Measured on five question sets (README, Evaluation): 0, 1 and 4 choose the same passages.
+#: lead. On five question sets 0, 1 and 4 gave the same answer@k (docs/retrieval.md).
 RRF_K = 1
 
 

@@ -73,8 +73,8 @@ class Settings(BaseSettings):
     passage_words: bool = Field(True, description="Once the articles are found, choose which of an "
                                 "article's passages to show by the question's words as well as by meaning "
                                 "(articles in the question's language only): the passage the search put first "
-                                "is often another section of the same round-up. Costs one read of those "
-                                "articles' chunks (a few ms).")
+                                "is often another section of the same round-up. Reads the nearest chunks "
+                                "the name channel reads anyway (name_pool, 300 when 0); a few ms.")
     lexical_k: int = Field(0, ge=0, le=500, description="Candidates from the BM25 word channel fused with the "
                            "dense ones (0 turns it off): it finds passages holding the question's rare words, "
                            "names and numbers verbatim, which small embedders blur. Off by default: on the "

@@ -128,7 +128,8 @@ class Hit:
     ``similarity`` is the dense cosine between question and passage, whatever channel found it.
     ``relevance`` is what the relevance gate and abstention compare with ``Settings.min_relevance``:
     equal to ``similarity`` unless a reranker rescored the passage, in which case the gate uses the
-    reranker's own calibrated threshold (``Reranker.min_relevance``).
+    reranker's own calibrated threshold (``Reranker.min_relevance``), or the passage replaced another
+    of its article (``rag.passages``) and keeps that one's score.
     """
 
     chunk_id: str
