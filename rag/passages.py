@@ -17,7 +17,7 @@ search gave them; only the passages change.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 import math
 
@@ -39,29 +39,27 @@ class PassagePicker:
     def __init__(self, store: ChunkStore, pool: int = 300, rrf_k: int = RRF_K) -> None:
         self.store, self.pool, self.rrf_k = store, pool, rrf_k
 
-    def pick(self, query: Query, chosen: Sequence[Hit], nearest: Sequence[Hit]) -> list[Hit]:
-        """``chosen`` with each same-language article's passages replaced by its best ones among
-        ``nearest``, as many as it had, in the same places; other hits are returned unchanged."""
+    def pick(self, query: Query, chosen: Sequence[Hit], nearest: Callable[[], Sequence[Hit]]) -> list[Hit]:
+        """``chosen`` with each same-language article's passages replaced by its best ones among its
+        own and those of ``nearest()`` (fetched only when some article can change), as many as it had,
+        in the same places; other hits are returned unchanged."""
         terms = list(dict.fromkeys(tokenize(query.searched)))
-        articles = {h.article_id for h in chosen if h.language == query.language}
-        if not terms or not articles:
+        candidates: dict[str, dict[str, Hit]] = {h.article_id: {} for h in chosen if h.language == query.language}
+        if not terms or not candidates:
             return list(chosen)
-        by_article: dict[str, list[Hit]] = {}
-        for hit in nearest:
-            if hit.article_id in articles:
-                by_article.setdefault(hit.article_id, []).append(hit)
-        best = {article: self._ranked(hits, terms) for article, hits in by_article.items() if len(hits) > 1}
-        taken: dict[str, int] = {}
+        # An article's own passages stay candidates: the name channel may have found one beyond the pool.
+        for hit in (*nearest(), *chosen):
+            if hit.article_id in candidates:
+                candidates[hit.article_id].setdefault(hit.chunk_id, hit)
+        ranked = {article: iter(best) for article, hits in candidates.items()
+                  if (best := self._ranked(list(hits.values()), terms))}
         owner = {h.text: h.article_id for h in chosen}
         out: list[Hit] = []
         for hit in chosen:
-            ranked = best.get(hit.article_id)
-            if not ranked:
+            if hit.article_id not in ranked:
                 out.append(hit)
                 continue
-            i = taken.get(hit.article_id, 0)
-            taken[hit.article_id] = i + 1
-            new = ranked[i] if i < len(ranked) else hit
+            new = next(ranked[hit.article_id], hit)
             # The same wire paragraph in another article already shown is not shown twice.
             if owner.setdefault(new.text, new.article_id) != new.article_id:
                 new = hit

@@ -306,6 +306,7 @@ class Retriever:
         # Present the passages best-first by similarity among the fused selection: the LLM reads [1] first.
         if len(rankings) == 1 and self.reranker is None and not recency:
             chosen.sort(key=lambda h: -h.similarity)
-        if self.picker is not None and not query.is_lookup:  # a lookup wants its source, not a passage
-            chosen = self.picker.pick(query, chosen, near.top(self.picker.store, self.picker.pool))
+        picker = self.picker
+        if picker is not None and not query.is_lookup:  # a lookup wants its source, not a passage
+            chosen = picker.pick(query, chosen, lambda: near.top(picker.store, picker.pool))
         return chosen

@@ -76,7 +76,7 @@ def test_the_gate_reads_the_searchs_score_whichever_passage_is_shown(roundup: An
     vector = embedder.embed_query(question.searched)
     nearest = store.query(vector, 10)
     found = [replace(store.hits_for(["roundup#0"], vector)[0], relevance=0.95)]
-    [shown] = PassagePicker(store).pick(question, found, nearest)
+    [shown] = PassagePicker(store).pick(question, found, lambda: nearest)
     assert (shown.text, shown.gate_score) == (SECTIONS[2], 0.95)
 
 
@@ -97,4 +97,5 @@ def test_passages_of_other_articles_and_their_places_are_kept(roundup: Any) -> N
     single = Hit("one#0", "one", "A single-chunk story about a seafood chef.", 0.9, "t", language="en")
     french = Hit("fr#2", "fr", "Un chef de la mer primé.", 0.8, "t", language="fr")
     french_too = replace(french, chunk_id="fr#0", text="Le chef de la mer a gagné un prix de seafood.")
-    assert PassagePicker(store).pick(question, [single, french], [single, french, french_too]) == [single, french]
+    nearest = [single, french, french_too]
+    assert PassagePicker(store).pick(question, [single, french], lambda: nearest) == [single, french]
