@@ -16,10 +16,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from rag.backends import help_text, LLM_BACKENDS
-from rag.errors import NewsragError
-from rag.settings import Settings
-from rag.sources import load_sources, Source
+from rag.core.errors import NewsragError
+from rag.core.settings import Settings
+from rag.ingest.sources import load_sources, Source
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -28,8 +27,10 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def add_llm_flag(p: argparse.ArgumentParser) -> None:
-    """The ``--llm`` flag, with the backends of ``rag.backends`` (every shell uses this one)."""
-    p.add_argument("--llm", choices=LLM_BACKENDS, help=f"what writes answers (default: NEWSRAG_LLM): {help_text()}")
+    """The ``--llm`` flag, with the registered chat models and extractive (every shell uses this one)."""
+    from rag.models.chat import llm_help, llm_names
+
+    p.add_argument("--llm", choices=llm_names(), help=f"what writes answers (default: NEWSRAG_LLM): {llm_help()}")
 
 
 def settings_from(args: argparse.Namespace, **extra: Any) -> Settings:
@@ -41,9 +42,9 @@ def settings_from(args: argparse.Namespace, **extra: Any) -> Settings:
 
 
 def _ask(args: argparse.Namespace) -> int:
+    from rag.core.types import Citation, Filters, Hit, passage_label
     from rag.factory import build_pipeline
     from rag.pipeline import Done, Retrieved, Token
-    from rag.types import Citation, Filters, Hit, passage_label
 
     extra = {"top_k": args.top_k} if args.top_k else {}
     pipeline = build_pipeline(settings_from(args, **extra))
@@ -89,7 +90,7 @@ def _ask(args: argparse.Namespace) -> int:
 def _reindex(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from rag.indexer import reindex
+    from rag.index.indexer import reindex
 
     settings = settings_from(args)
     if args.every:
@@ -127,8 +128,8 @@ def _reindex_every(args: argparse.Namespace, settings: Settings) -> int:
     import signal
     import threading
 
-    from rag.indexer import reindex
-    from rag.schedule import parse_period, run_every
+    from rag.index.indexer import reindex
+    from rag.index.schedule import parse_period, run_every
 
     period = parse_period(args.every)
     if args.rebuild:
@@ -159,8 +160,8 @@ def _reindex_every(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _info(args: argparse.Namespace) -> int:
-    from rag.embedding import embedder_for
-    from rag.store import ChunkStore
+    from rag.index.store import ChunkStore
+    from rag.models.embedding import embedder_for
 
     settings = settings_from(args)
     embedder = embedder_for(settings)
@@ -169,7 +170,7 @@ def _info(args: argparse.Namespace) -> int:
 
 
 def _model(args: argparse.Namespace) -> int:
-    from rag.llm import ensure_local_model
+    from rag.models.bundled import ensure_local_model
 
     settings = settings_from(args)
     print(f"local model ready: {ensure_local_model(settings)}")

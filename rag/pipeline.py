@@ -1,18 +1,23 @@
 """The one pipeline the UI, the CLI and the evaluation share: question → passages → cited answer.
 
-``Pipeline`` is assembled from parts passed in (embedder, store, retriever with its channels and
-gate, answerers, an optional verifier); ``rag.factory.build_pipeline`` builds the default assembly
-from ``Settings``. ``stream`` yields events as they happen (passages first, then answer text, then the
-final Answer) so the UI can show sources before the answer is written; ``ask`` is the same run
-collected. ``AnsweringPipeline`` is the interface every pipeline offers (the evaluation's naive peer
-too), so callers never branch on which one they hold.
+``Pipeline.stream`` runs the stages in order, each a part passed in (``rag.factory.build_pipeline``
+assembles the default from ``Settings``):
+
+1. **analyse** the question once into a ``Query`` (``rag.query``);
+2. **retrieve** and gate its passages (``rag.retrieve``), shown to the reader at once (``Retrieved``);
+3. **decide** whether to answer: the period rule, then the decline rules in order (``rag.decide``);
+4. **answer**: the answerer's text and sentences, streamed as they come (``Token``; ``rag.answer``);
+5. **check** what was written and resolve its citations (``rag.verify``), then ``Done``.
+
+The pipeline reads no tuning setting itself: every threshold lives in the part it tunes.
+``AnsweringPipeline`` is the interface every pipeline offers (the evaluation's naive peer too), so
+callers never branch on which one they hold.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from collections.abc import Callable, Generator, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 import logging
 import time
 from typing import Protocol, runtime_checkable, Union
@@ -20,18 +25,21 @@ from typing import Protocol, runtime_checkable, Union
 from langchain_core.language_models.chat_models import BaseChatModel
 
 from rag import languages
-from rag.citations import cite, normalise_markers, resolve
-from rag.conversation import Turn
-from rag.embedding import Embedder
-from rag.generation import abstain_message, Answerer, Gloss, is_not_covered, out_of_window_message, unmentioned_message
-from rag.names import unmentioned
-from rag.question import analyse, is_lookup
-from rag.retrieval import Found, Retriever
-from rag.sentences import PassageSentences
-from rag.settings import Settings
-from rag.store import ChunkStore
-from rag.types import Answer, AnswerSentence, Citation, Filters, Hit, Query, Window
-from rag.verification import check_answer, Verdict, Verifier
+from rag.answer.base import Answerer, Gloss, Piece
+from rag.answer.synthesis import is_not_covered
+from rag.core.settings import Settings
+from rag.core.types import Answer, AnswerSentence, Filters, Hit, Query, Window
+from rag.decide.base import Case, DeclineRule, first_decline
+from rag.decide.period import OlderCoverage, StaleNote
+from rag.decide.replies import abstain_message
+from rag.index.store import ChunkStore
+from rag.models.embedding import Embedder
+from rag.query.conversation import Turn
+from rag.query.question import analyse, is_lookup
+from rag.retrieve.retriever import Retriever
+from rag.retrieve.sentences import PassageSentences
+from rag.verify.check import AnswerChecker
+from rag.verify.citations import cite, resolve, shown_text
 
 log = logging.getLogger(__name__)
 
@@ -102,47 +110,61 @@ class AnsweringPipeline(Protocol):
         ...
 
 
-def _declined(base: Answer, text: str, timings: dict[str, float], t0: float, t1: float) -> Iterator[Event]:
-    """``text`` in place of an answer, once retrieval (done at ``t1``) has run: streamed, then the
-    abstention."""
-    yield Token(text)
-    timings.update(generation=time.perf_counter() - t1, total=time.perf_counter() - t0)
-    yield Done(replace(base, text=text, abstained=True, timings=timings))
+@dataclass
+class _Clock:
+    """An answer's timings: total from the start; answerability, first token and generation from the
+    end of retrieval."""
 
+    start: float = field(default_factory=time.perf_counter)
+    retrieved: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
 
-def shown_text(sentence: AnswerSentence) -> str:
-    """A sentence as the answer text shows it: cited, and followed by its translation, marked ≈, when
-    it is a source's sentence in another language than the reader's."""
-    text = cite(sentence.text, sentence.citations)
-    return f"{text} (≈ {sentence.translation})" if sentence.translation else text
+    def mark_retrieved(self, rewrite: bool) -> float:
+        now = time.perf_counter()
+        analysed, self.retrieved = self.timings.pop("analysed", self.start), now
+        self.timings["retrieval"] = now - analysed
+        if rewrite:
+            self.timings["rewrite"] = analysed - self.start
+        return self.timings["retrieval"]
+
+    def since_retrieved(self, name: str, at: float | None = None) -> None:
+        self.timings[name] = (at or time.perf_counter()) - self.retrieved
+
+    def finish(self) -> dict[str, float]:
+        self.since_retrieved("generation")
+        self.timings["total"] = time.perf_counter() - self.start
+        return self.timings
 
 
 class Pipeline:
     """Retrieval and answering over one index, from parts passed in.
 
-    ``answerer`` writes answers; ``quoter`` quotes the sources when nothing written survives the
-    checks; ``lookup_answerer`` replies to a pasted statement (the reader wants the sentences that
-    match it, not a synthesis); ``rewriter`` returns the chat model that rewrites
-    follow-ups (None: deterministic rewriting); ``verifier``, when given, must accept each citation the
-    repair adds.
+    ``answerer`` writes answers; ``lookup_answerer`` replies to a pasted statement (the reader wants
+    the sentences that match it, not a synthesis); ``quoter`` quotes the sources when nothing written
+    survives the checks; ``rules`` decline, first one first; ``older`` reads a period the question
+    names and ``stale`` dates a "latest" answer's sources; ``checker`` checks what was written;
+    ``sentences_of`` splits and embeds passages' sentences; ``rewriter`` returns the chat model that
+    rewrites follow-ups (None: deterministic rewriting).
     """
 
     name = "project"
     cites = True
 
     def __init__(self, settings: Settings, *, embedder: Embedder, store: ChunkStore, retriever: Retriever,
-                 answerer: Answerer, quoter: Answerer, lookup_answerer: Answerer,
-                 rewriter: Callable[[], BaseChatModel] | None = None,
-                 verifier: Verifier | None = None) -> None:
+                 answerer: Answerer, lookup_answerer: Answerer, quoter: Answerer, rules: Sequence[DeclineRule],
+                 older: OlderCoverage, stale: StaleNote, checker: AnswerChecker,
+                 sentences_of: Callable[[Sequence[Hit]], PassageSentences],
+                 rewriter: Callable[[], BaseChatModel] | None = None, max_names: int = 3) -> None:
         self.settings = settings
-        self.embedder = embedder
-        self.store = store
-        self.retriever = retriever
-        self.answerer = answerer
-        self.quoter = quoter
-        self.lookup_answerer = lookup_answerer
-        self.rewriter = rewriter
-        self.verifier = verifier
+        self.embedder, self.store, self.retriever = embedder, store, retriever
+        self.answerer, self.lookup_answerer, self.quoter = answerer, lookup_answerer, quoter
+        self.rules, self.older, self.stale, self.checker = tuple(rules), older, stale, checker
+        self.sentences_of, self.rewriter, self.max_names = sentences_of, rewriter, max_names
+
+    @property
+    def verifier(self) -> object | None:
+        """The verifier that checks written sentences (None: not checked)."""
+        return self.checker.verifier
 
     @property
     def llm_name(self) -> str:
@@ -156,8 +178,8 @@ class Pipeline:
         """Load the answerer's chat model, prepare the verifier and warm retrieval now (the UI does, before
         it starts serving)."""
         self.answerer.load()
-        if self.verifier is not None:
-            self.verifier.load()
+        if self.checker.verifier is not None:
+            self.checker.verifier.load()
         self.warm()
 
     def warm(self) -> None:
@@ -171,7 +193,7 @@ class Pipeline:
     def analyse(self, question: str, filters: Filters | None = None, history: Sequence[Turn] = ()) -> Query:
         """The question read once (rewritten when it is a follow-up of ``history``)."""
         as_of = filters.as_of if filters else None
-        return analyse(question, as_of, history, self.rewriter, self.settings.max_names)
+        return analyse(question, as_of, history, self.rewriter, self.max_names)
 
     def retrieve(self, question: str, filters: Filters | None = None) -> list[Hit]:
         """The passages the retriever finds for ``question``, best first (before the relevance gate)."""
@@ -179,19 +201,16 @@ class Pipeline:
 
     def ranking(self, question: str, filters: Filters | None, depth: int) -> list[Hit]:
         # Same retriever, deeper: its first top_k passages are exactly what the pipeline retrieves.
-        top_k = min(50, depth * self.settings.per_article)
+        top_k = min(50, depth * self.retriever.per_article)
         return self.retriever.find(self.analyse(question, filters), filters, top_k=top_k).hits
 
     def context(self, ranking: Sequence[Hit], question: str = "") -> list[Hit]:
-        return self._passages(ranking[:self.settings.top_k], bool(question) and is_lookup(question))
+        return self._passages(ranking[:self.retriever.top_k], bool(question) and is_lookup(question))
 
     def _passages(self, hits: Sequence[Hit], lookup: bool) -> list[Hit]:
-        # A pasted sentence is judged by its closest sentence (``stream``), not by whole passages: its
+        # A pasted sentence is judged by its closest sentence (a decline rule), not by whole passages: its
         # source passage, translated, often scores under the gate while its matching sentence stands out.
         return list(hits) if lookup else self.retriever.gate(hits)
-
-    def _sentences(self, hits: Sequence[Hit]) -> PassageSentences:
-        return PassageSentences(hits, self.embedder, self.settings.passage_sentences, self.settings.quote_headlines)
 
     def reads(self, hit: Hit) -> str:
         return f"{hit.title}\n{hit.text}"
@@ -203,215 +222,78 @@ class Pipeline:
         ``history`` holds the conversation's earlier (question, answer) turns: a follow-up that refers
         back to them ("and what did the G7 say?") is rewritten into a standalone question first.
         """
-        t0 = time.perf_counter()
+        clock = _Clock()
         query = self.analyse(question, filters, history)
-        tr = time.perf_counter()
+        clock.timings["analysed"] = time.perf_counter()
         found = self.retriever.find(query, filters)
-        hits = self._passages(found.hits, query.is_lookup)
-        t1 = time.perf_counter()
-        yield Retrieved(tuple(hits), t1 - tr, query.rewritten, found.window)
-        timings = {"retrieval": t1 - tr, **({"rewrite": tr - t0} if history else {})}
-        base = Answer(question=query.text, text="", hits=tuple(hits), language=query.language,
-                      llm=self.answerer.name, rewritten_question=query.rewritten, window=found.window)
-
-        # A pasted sentence asks where it comes from, not something to answer: the sentences that match
-        # it, quoted and cited, are the reply (a small LLM tends to decline or paraphrase a statement).
+        hits = tuple(self._passages(found.hits, query.is_lookup))
+        yield Retrieved(hits, clock.mark_retrieved(bool(history)), query.rewritten, found.window)
         answerer = self.lookup_answerer if query.is_lookup else self.answerer
-        base = replace(base, llm=answerer.name)  # what wrote it
-        sentences: PassageSentences | None = None
-        judged: Verdict | None = None
-        note = ""
-        if found.window is not None and hits and not query.is_lookup:
-            found, hits, sentences, judged, note = self._period(query, filters, found, hits, answerer)
-            base = replace(base, hits=tuple(hits), note=note)
-            if judged is not None:
-                timings["answerability"] = time.perf_counter() - t1
-
-        decline = None
-        if found.outside_window and found.window and not note:
-            # Listed for the reader, never answered from: last month's story is not this week's news,
-            # unless the answerer judged that the older coverage answers (then ``note`` says so).
-            w = found.window
-            decline = out_of_window_message(query.language, w, hits)
-        elif not hits:
-            decline = abstain_message(query.language)
-        elif self.settings.decline_unmentioned and (missing := unmentioned(query, hits)):
-            # The archive has nothing on a name the question asks about: passages about another event
-            # would only be misread as the answer (a Labubu question answered with another auction's prices).
-            decline = unmentioned_message(query.language, missing)
-        if decline is not None:
-            yield Token(decline)
-            timings.update(generation=0.0, total=time.perf_counter() - t0)
-            yield Done(replace(base, text=decline, abstained=True, timings=timings,
-                               answerability=judged.score if judged else None))
-            return
-
-        sentences = sentences or self._sentences(hits)
-        if query.is_lookup:
-            closest = sentences.support(query.searched)
-            if closest is None or closest.score < self.settings.lookup_min_similarity:
-                yield from _declined(base, languages.reply(query.language, "lookup_unmatched"), timings, t0, t1)
-                return
-        checks = self.settings.decline_unmentioned or self.settings.decline_no_amount
-        quoting = answerer.quoting(query, hits, sentences) if checks and not query.is_lookup else []
-        if self.settings.decline_unmentioned and (missing := unmentioned(query, quoting)):
-            # Other passages name it, not the ones the answer would quote: true sentences about another
-            # event pass the judge ("6-7", Dictionary.com's word of the year, for Merriam-Webster's).
-            yield from _declined(replace(base, answerability=judged.score if judged else None),
-                                 unmentioned_message(query.language, missing, closest=True), timings, t0, t1)
-            return
-        if self.settings.decline_no_amount and quoting and languages.asks_money(query.searched) and not any(
-                languages.gives_money(f"{h.title} {h.text}") for h in quoting):
-            # "How much was the fine?" over passages on the case that give no sum: the judge passes
-            # them, being on topic, and the answer would quote the case instead of a fine.
-            yield from _declined(replace(base, answerability=judged.score if judged else None),
-                                 languages.reply(query.language, "no_amount"), timings, t0, t1)
-            return
-        if judged is None:
-            judged = answerer.answerable(query, hits, sentences)
-            if judged is not None:
-                timings["answerability"] = time.perf_counter() - t1
+        case = Case(query, hits, answerer, self.sentences_of, found.window, found.outside_window)
+        case = self.older.revise(case, filters)
+        decline = first_decline(self.rules, case)
+        judged, at = case.judged_so_far()
         if judged is not None:
-            base = replace(base, answerability=judged.score)
-            if judged.checked and not judged.supported:
-                # The closest passages stay listed as sources; none of them answers, so nothing is written.
-                yield from _declined(base, abstain_message(query.language), timings, t0, t1)
-                return
-        preface = answerer.preface(query, hits, sentences)
-        if preface:
-            note = f"{note} {preface}".strip()
-            base = replace(base, note=note)
-        if note:
-            yield Token(note + " ")
+            clock.since_retrieved("answerability", at)
+        base = Answer(question=query.text, text="", hits=case.hits, language=query.language, llm=answerer.name,
+                      rewritten_question=query.rewritten, window=found.window, note=case.note,
+                      answerability=judged.score if judged else None)
+        if decline is not None:
+            yield Token(decline.text)
+            yield Done(replace(base, text=decline.text, abstained=True, timings=clock.finish()))
+            return
+        preface = answerer.preface(query, case.hits, case.sentences)
+        base = replace(base, note=f"{base.note} {preface}".strip())
+        if base.note:
+            yield Token(base.note + " ")
+        raw, checked, free = yield from self._write(case, clock)
+        yield Done(self._finish(case, base, raw, checked, free, clock, filters))
+
+    def _write(self, case: Case, clock: _Clock) -> Generator[Event, None, tuple[str, list[AnswerSentence], bool]]:
+        """Stream the answerer's pieces as text; return the text, the sentences it checked itself, and
+        whether any came as free prose."""
         pieces: list[str] = []
         checked: list[AnswerSentence] = []
-        free = False  # whether any text came as free prose rather than checked sentences
-        first_token = None
-        for piece in answerer.stream(query, hits, sentences):
-            if isinstance(piece, Gloss):
-                if not checked:
-                    continue
-                glossed = checked[-1]
-                checked[-1] = replace(glossed, translation=piece.translation, reason=piece.reason)
-                if not (glossed.shown and piece.translation):
-                    continue
-                # Follows its sentence's own token, so the streamed text is the final one.
-                piece = f"(≈ {piece.translation}) "
-            elif isinstance(piece, AnswerSentence):
-                checked.append(piece)
-                if not piece.shown:
-                    continue
-                piece = shown_text(piece) + " "
-            else:
-                free = True
-            if first_token is None:
-                first_token = time.perf_counter() - t1
-            pieces.append(piece)
-            yield Token(piece)
-        raw = "".join(pieces)
-        if answerer.uses_llm:
-            timings["first_token"] = first_token or 0.0
-        t2 = time.perf_counter()
-        timings.update(generation=t2 - t1, total=t2 - t0)
+        free = False
+        for piece in case.answerer.stream(case.query, case.hits, case.sentences):
+            free = free or isinstance(piece, str)
+            text = _as_text(piece, checked)
+            if text is None:
+                continue
+            if not pieces and case.answerer.uses_llm:
+                clock.since_retrieved("first_token")
+            pieces.append(text)
+            yield Token(text)
+        return "".join(pieces), checked, free
 
-        if is_not_covered(raw) or not raw.strip():
-            yield Done(replace(base, text=abstain_message(query.language), abstained=True, timings=timings))
-            return
-        answer = self._checked(query, base, raw, hits, sentences, checked, free, timings)
-        stale = self._stale_note(query, filters, found.window, answer.citations)
-        if stale:  # known once the quoted sources are: shown above the answer when it is final
-            answer = replace(answer, text=f"{stale} {answer.text}", note=f"{stale} {answer.note}".strip())
-        yield Done(answer)
-
-    def _stale_note(self, query: Query, filters: Filters | None, window: Window | None,
-                    quoted: Sequence[Citation]) -> str:
-        """For a question asking for the latest coverage ("recently", "terbaru"), the date of the newest
-        source the answer quotes when it is older than ``stale_days``: a "recent" assassination
-        attempt answered from a year-old story must say so before it is read as the news asked about.
-        A question naming its period (``window``) has its own note."""
-        dated = [c.published[:10] for c in quoted if c.published]
-        if not (query.recent and dated and self.settings.stale_days) or window is not None:
-            return ""
-        today = date.fromisoformat(filters.as_of[:10]) if filters and filters.as_of else date.today()
-        latest = max(dated)
-        days = (today - date.fromisoformat(latest)).days
-        if days <= self.settings.stale_days:
-            return ""
-        return languages.reply(query.language, "stale").format(latest=latest, days=days, today=today.isoformat())
-
-    def _period(self, query: Query, filters: Filters | None, found: Found, hits: list[Hit], answerer: Answerer
-                ) -> tuple[Found, list[Hit], PassageSentences | None, Verdict | None, str]:
-        """A question naming a period ("this week"), read as a researcher would: the period's passages
-        when they answer; else the coverage of other dates, when some of it is from the days around the
-        period (``older_coverage_days``) and the answerer judges that it answers the question,
-        introduced by a note with its date; else (or when the answerer does not judge) the decline
-        that lists the older passages. Returns the search result and passages to use, their
-        sentences and judgement when made, and the note."""
-        w = found.window
-        assert w is not None
-        judged: Verdict | None = None
-        if not found.outside_window:
-            sentences = self._sentences(hits)
-            judged = answerer.answerable(query, hits, sentences)
-            if judged is None or not judged.checked or judged.supported:
-                return found, hits, sentences, judged, ""
-            found = self.retriever.find(query, filters, other_dates=True)
-            hits = self.retriever.gate(found.hits)
-            if not hits:
-                return found, hits, None, judged, ""
-        if not near_period(hits, w, self.settings.older_coverage_days):
-            # All of it is about another occurrence (last year's Derby, whose "yesterday" is not this
-            # one's): listed, not answered from. The judge, shown the dates, had let a 2022 "won
-            # yesterday" answer 2025's. Older passages beside a recent one stay: the judge leans on them.
-            return found, hits, None, judged, ""
-        sentences = self._sentences(hits)
-        judged = answerer.answerable(query, hits, sentences, older=True)
-        if judged is None or not judged.checked or not judged.supported:
-            return found, hits, sentences, judged, ""
-        # Over every passage the answerer may quote from: the note must not date older sentences as
-        # the newest coverage (a 2019 sentence once followed "the latest coverage (2025-06-03) says").
-        latest = max((h.published[:10] for h in hits if h.published), default=None)
-        key = "other_answer" if w.any_later(hits) else "older_answer"
-        note = languages.reply(query.language, key).format(
-            start=w.start, end=w.end, latest=latest or languages.reply(query.language, "undated"))
-        return found, hits, sentences, judged, note
-
-    def _checked(self, query: Query, base: Answer, raw: str, hits: Sequence[Hit], sentences: PassageSentences,
-                 checked: Sequence[AnswerSentence], free: bool, timings: dict[str, float]) -> Answer:
-        """The final answer: every sentence checked by the verifier (or only classified as quoted or
-        unchecked without one), citations resolved; the quoted passages when nothing written survives."""
+    def _finish(self, case: Case, base: Answer, raw: str, checked: Sequence[AnswerSentence], free: bool,
+                clock: _Clock, filters: Filters | None) -> Answer:
+        """The final answer: checked, cited, the quoted passages when nothing written survives, and the
+        note on stale sources."""
+        timings = clock.finish()
+        if case.answerer.uses_llm:
+            timings.setdefault("first_token", 0.0)
+        language = case.query.language
+        if is_not_covered(raw) or not raw.strip():  # the answerer's own decline
+            return replace(base, text=abstain_message(language), abstained=True, timings=timings)
         t = time.perf_counter()
-        language = query.language
-        if checked and not free:
-            # Every sentence was checked by the answerer itself (render, extractive): keep its records
-            # rather than re-split the text, which may cut a quoted sentence at an inner full stop.
-            records = tuple(checked)
-            text = " ".join(shown_text(r) for r in records if r.shown)
-        elif self.verifier is None:
-            def support(claim: str) -> tuple[int, float] | None:
-                best = sentences.support(claim)
-                return (best.n, best.score) if best else None
-
-            text, _ = resolve(raw, hits, support=support, overlap=self.settings.repair_overlap,
-                              similarity=self.settings.repair_similarity)
-            text, records = check_answer(text, sentences, None, language)
-        else:
-            text, records = check_answer(normalise_markers(raw, len(hits)), sentences, self.verifier, language,
-                                         self.settings.rejected_sentences)
-        quoted_fallback = False
-        if not any(r.shown for r in records):
+        text, records = self.checker.check(raw, checked, free, case.hits, case.sentences, language)
+        quoted_fallback = not any(r.shown for r in records)
+        if quoted_fallback:
             # Nothing the model wrote could be shown: quote the sources instead, and say so.
-            quotes = [s for s in self.quoter.stream(query, hits, sentences)
+            quotes = [s for s in self.quoter.stream(case.query, case.hits, case.sentences)
                       if isinstance(s, AnswerSentence)]
             records = records + tuple(quotes)
             text = languages.reply(language, "quoting") + " " + " ".join(cite(q.text, q.citations) for q in quotes)
-            quoted_fallback = True
-        text, citations = resolve(text, hits, repair=False)
+        text, citations = resolve(text, case.hits, repair=False)
         if base.note:
             text = f"{base.note} {text}"
-        if self.verifier is not None:
+        if self.checker.verifier is not None:
             timings["verification"] = time.perf_counter() - t
-        timings["total"] = timings.get("total", 0.0) + time.perf_counter() - t
+        timings["total"] += time.perf_counter() - t
+        stale = self.stale.note(case.query, filters, case.window, citations)
+        if stale:  # known once the quoted sources are: shown above the answer when it is final
+            text, base = f"{stale} {text}", replace(base, note=f"{stale} {base.note}".strip())
         return replace(base, text=text, citations=citations, sentences=records, quoted_fallback=quoted_fallback,
                        timings=timings)
 
@@ -420,12 +302,20 @@ class Pipeline:
         return collect(self, question, filters, history)
 
 
-def near_period(hits: Sequence[Hit], window: Window, days: int) -> bool:
-    """Whether a passage is dated within ``days`` of ``window`` (before its start or after its end):
-    coverage that may still speak of the period's occurrence. Undated passages cannot tell."""
-    lo = (date.fromisoformat(window.start) - timedelta(days=days)).isoformat()
-    hi = (date.fromisoformat(window.end) + timedelta(days=days)).isoformat()
-    return any(h.published and lo <= h.published[:10] <= hi for h in hits)
+def _as_text(piece: Piece, checked: list[AnswerSentence]) -> str | None:
+    """What a piece adds to the shown text (None: nothing), recording a checked sentence in ``checked``
+    and a gloss on the sentence before it. A gloss follows its sentence's own text, so the streamed
+    text is the final one."""
+    if isinstance(piece, Gloss):
+        if not checked:
+            return None
+        glossed = checked[-1]
+        checked[-1] = replace(glossed, translation=piece.translation, reason=piece.reason)
+        return f"(≈ {piece.translation}) " if glossed.shown and piece.translation else None
+    if isinstance(piece, AnswerSentence):
+        checked.append(piece)
+        return shown_text(piece) + " " if piece.shown else None
+    return piece
 
 
 def collect(pipeline: AnsweringPipeline, question: str, filters: Filters | None = None,

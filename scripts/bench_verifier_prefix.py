@@ -20,10 +20,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from langchain_core.messages import HumanMessage, SystemMessage  # noqa: E402
 
-from rag.llm import ChatLlamaCpp, make_chat_model, yes_probability  # noqa: E402
-from rag.prompts import VERIFY_PROMPT  # noqa: E402
-from rag.settings import Settings  # noqa: E402
-from rag.verification import verify_examples  # noqa: E402
+from rag.core.prompts import VERIFY_PROMPT  # noqa: E402
+from rag.core.settings import Settings  # noqa: E402
+from rag.models.chat import make_chat_model, yes_probability  # noqa: E402
+from rag.models.llama import ChatLlamaCpp  # noqa: E402
+from rag.verify.llm_verifier import verify_examples  # noqa: E402
 
 CLAIMS = (  # written for this script
     ("Israel struck the Iranian embassy compound in Damascus, killing seven officers.", "Iran struck the embassy."),

@@ -19,11 +19,11 @@ import sys
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from rag.answer.quoting import QuotingAnswerer  # noqa: E402
+from rag.core.settings import Settings  # noqa: E402
+from rag.core.types import Filters  # noqa: E402
 from rag.eval.metrics import contains_answer  # noqa: E402
 from rag.factory import build_pipeline  # noqa: E402
-from rag.rendering import RenderingAnswerer  # noqa: E402
-from rag.settings import Settings  # noqa: E402
-from rag.types import Filters  # noqa: E402
 
 
 def main() -> None:
@@ -37,7 +37,7 @@ def main() -> None:
 
     pipeline = build_pipeline(Settings(index_dir=args.index_dir, llm="local"))
     answerer = pipeline.answerer
-    if not isinstance(answerer, RenderingAnswerer):
+    if not isinstance(answerer, QuotingAnswerer):
         sys.exit("the configured answerer does not pick (NEWSRAG_ANSWER_STYLE must be render)")
     counts = dict.fromkeys(("questions", "in a candidate", "closest", "shown first"), 0)
     with args.out.open("w", encoding="utf-8") as out:

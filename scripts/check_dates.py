@@ -1,4 +1,4 @@
-"""How named dates are read (``rag.dates``) in real news text, for reading by eye.
+"""How named dates are read (``rag.query.dates``) in real news text, for reading by eye.
 
     python scripts/check_dates.py --articles ../shared/data/large/articles-2025.jsonl --n 120 --seed 11
     python scripts/check_dates.py --articles ../shared/data/dev/articles.jsonl --languages fr,id --n 120 --seed 3
@@ -9,7 +9,7 @@ characters, reads each as a question asked on its article's publication day, and
 found with the phrase it came from and the words around it. False windows ("60 days", "$11 million")
 show at a glance; so do missed months (run with ``--misses``). With ``--numbered`` it draws sentences
 holding a numbered period ("the past 3 days", "il y a deux semaines", "dua minggu lalu") and reads
-them with ``rag.dates.numbered_window`` instead.
+them with ``rag.query.dates.numbered_window`` instead.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ import sys
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from rag.dates import named_window, numbered_window  # noqa: E402
 from rag.languages import LANGUAGES, numbered_period_patterns  # noqa: E402
+from rag.query.dates import named_window, numbered_window  # noqa: E402
 
 # The month names of every language file, as written there (English and Indonesian capitalised).
 MONTHS = re.compile(r"\b(?:" + "|".join(sorted({m for lang in LANGUAGES.values() for m in lang.months})) + r")\b")

@@ -17,11 +17,11 @@ import sys
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from rag.core.settings import Settings  # noqa: E402
+from rag.core.types import Filters  # noqa: E402
 from rag.eval import metrics as em  # noqa: E402
 from rag.eval.run import load_questions  # noqa: E402
 from rag.factory import build_pipeline  # noqa: E402
-from rag.settings import Settings  # noqa: E402
-from rag.types import Filters  # noqa: E402
 
 
 def main() -> None:

@@ -35,15 +35,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage  # noqa: E402
 
+from rag.answer.quoting import QuotingAnswerer  # noqa: E402
+from rag.core.prompts import ANSWERABLE_PROMPT, ANSWERABLE_SYSTEM  # noqa: E402
+from rag.core.settings import Settings  # noqa: E402
+from rag.core.types import Filters, Hit, Query  # noqa: E402
 from rag.eval.metrics import contains_answer, roc_auc  # noqa: E402
 from rag.factory import build_pipeline  # noqa: E402
-from rag.llm import yes_probability  # noqa: E402
+from rag.models.chat import yes_probability  # noqa: E402
 from rag.pipeline import Pipeline  # noqa: E402
-from rag.prompts import ANSWERABLE_PROMPT, ANSWERABLE_SYSTEM  # noqa: E402
-from rag.rendering import RenderingAnswerer  # noqa: E402
-from rag.sentences import Sentence  # noqa: E402
-from rag.settings import Settings  # noqa: E402
-from rag.types import Filters, Hit, Query  # noqa: E402
+from rag.retrieve.sentences import Sentence  # noqa: E402
 
 TRANSLATE = "You translate a question into English. Keep names, numbers and dates. Reply with the translation only."
 EXAMPLES = (
@@ -62,7 +62,7 @@ EXAMPLES = (
 )
 
 
-def judged(pipeline: Pipeline, answerer: RenderingAnswerer, paths: list[str]
+def judged(pipeline: Pipeline, answerer: QuotingAnswerer, paths: list[str]
            ) -> Iterator[tuple[dict[str, Any], Query, list[Sentence], list[Hit]]]:
     """Each question that reaches the judge, with the sentences it reads and their passages."""
     for path in paths:
@@ -98,7 +98,7 @@ def main() -> int:
 
     pipeline = build_pipeline(Settings(index_dir=args.index_dir, llm="local"))
     answerer = pipeline.answerer
-    if not isinstance(answerer, RenderingAnswerer):
+    if not isinstance(answerer, QuotingAnswerer):
         sys.exit("the default local answerer (render style) is needed: NEWSRAG_ANSWER_STYLE=render")
     model = answerer.model()
     labels: list[bool] = []
@@ -120,7 +120,7 @@ def main() -> int:
         ids.append(q["id"])
         for way, messages in ways.items():
             prompts.setdefault(way, []).append(messages)
-    # One way at a time, so a shared opening (the examples) is read once and kept (rag.llama_prefix).
+    # One way at a time, so a shared opening (the examples) is read once and kept (rag.models.llama_prefix).
     scores = {way: [yes_probability(model, m) for m in asked] for way, asked in prompts.items()}
     for i, qid in enumerate(ids):
         print(f"{qid:30} answerable={labels[i]!s:5} " + " ".join(f"{w}={s[i]:.2f}" for w, s in scores.items()))

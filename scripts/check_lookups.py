@@ -21,9 +21,9 @@ import sys
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from rag.core.settings import Settings  # noqa: E402
 from rag.factory import build_pipeline  # noqa: E402
-from rag.sentences import PassageSentences, quotable_sentences  # noqa: E402
-from rag.settings import Settings  # noqa: E402
+from rag.retrieve.sentences import PassageSentences, quotable_sentences  # noqa: E402
 
 
 def main() -> None:

@@ -23,12 +23,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from rag.core.settings import Settings  # noqa: E402
 from rag.eval.claims import load_claims  # noqa: E402
 from rag.eval.metrics import roc_auc  # noqa: E402
 from rag.languages import language_name  # noqa: E402
-from rag.llm import ensure_local_model, make_chat_model  # noqa: E402
-from rag.settings import Settings  # noqa: E402
-from rag.verification import LLMVerifier  # noqa: E402
+from rag.models.chat import make_chat_model  # noqa: E402
+from rag.models.llama import ensure_local_model  # noqa: E402
+from rag.verify.llm_verifier import LLMVerifier  # noqa: E402
 
 SYSTEM = "You restate news faithfully."
 WITH_PASSAGE = "Passage: {passage}\n\nState one fact from this passage in one {language} sentence."

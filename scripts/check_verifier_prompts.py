@@ -25,11 +25,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from langchain_core.messages import HumanMessage, SystemMessage  # noqa: E402
 
+from rag.core.prompts import VERIFY_PROMPT, VERIFY_SYSTEM  # noqa: E402
+from rag.core.settings import Settings  # noqa: E402
 from rag.eval.claims import load_claims, THRESHOLDS  # noqa: E402
-from rag.llm import make_chat_model, yes_probability  # noqa: E402
-from rag.prompts import VERIFY_PROMPT, VERIFY_SYSTEM  # noqa: E402
-from rag.settings import Settings  # noqa: E402
-from rag.verification import missing_calendar, missing_numbers, verify_examples  # noqa: E402
+from rag.models.chat import make_chat_model, yes_probability  # noqa: E402
+from rag.verify.llm_verifier import verify_examples  # noqa: E402
+from rag.verify.verifier import missing_calendar, missing_numbers  # noqa: E402
 
 CLAIM_FIRST = """Claim: {claim}
 

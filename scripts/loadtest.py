@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from rag.backends import LLM_BACKENDS  # noqa: E402
+from rag.models.chat import llm_names  # noqa: E402
 from ui.app import is_loopback  # noqa: E402
 
 
@@ -155,7 +155,7 @@ def main() -> int:
     target = ap.add_mutually_exclusive_group(required=True)
     target.add_argument("--url", help="a running UI on this machine (loopback only)")
     target.add_argument("--index-dir", type=Path, help="start a UI over this index")
-    ap.add_argument("--llm", choices=LLM_BACKENDS, help="with --index-dir")
+    ap.add_argument("--llm", choices=llm_names(), help="with --index-dir")
     ap.add_argument("--concurrency", type=int, help="NEWSRAG_UI_CONCURRENCY for the started UI")
     ap.add_argument("--users", type=int, default=10)
     ap.add_argument("--question", default="Why did Iran attack Israel?")

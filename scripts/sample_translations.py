@@ -23,12 +23,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from langchain_core.messages import HumanMessage, SystemMessage  # noqa: E402
 
+from rag.answer.quoting import TRANSLATION_TOKENS  # noqa: E402
+from rag.core.prompts import TRANSLATE_PROMPT, TRANSLATE_SYSTEM  # noqa: E402
+from rag.core.settings import Settings  # noqa: E402
 from rag.languages import language_name  # noqa: E402
-from rag.llm import make_chat_model  # noqa: E402
-from rag.prompts import TRANSLATE_PROMPT, TRANSLATE_SYSTEM  # noqa: E402
-from rag.rendering import TRANSLATION_TOKENS  # noqa: E402
-from rag.sentences import quotable_sentences  # noqa: E402
-from rag.settings import Settings  # noqa: E402
+from rag.models.chat import make_chat_model  # noqa: E402
+from rag.retrieve.sentences import quotable_sentences  # noqa: E402
 
 
 def draw(articles: list[dict[str, str]], plan: str, seed: int) -> list[tuple[dict[str, str], str, str, str]]:
@@ -56,7 +56,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=5)
     args = ap.parse_args()
 
-    # The raw JSON ``text``: spans must index it as stored, not as rag.ingest normalises it.
+    # The raw JSON ``text``: spans must index it as stored, not as rag.ingest.readers normalises it.
     articles = [json.loads(line) for line in args.articles.read_text(encoding="utf-8").splitlines() if line.strip()]
     jobs = draw(articles, args.plan, args.seed)
     model = make_chat_model(Settings(llm="local")).bind(max_tokens=TRANSLATION_TOKENS)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from rag.indexer import reindex
-from rag.settings import Settings
+from rag.core.settings import Settings
+from rag.index.indexer import reindex
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample"

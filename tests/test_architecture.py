@@ -12,16 +12,16 @@ from langchain_core.messages import AIMessage
 import pytest
 
 from rag import languages
-from rag.backends import LLM_BACKENDS
 from rag.cli import build_parser
+from rag.core.settings import Settings
+from rag.core.types import Filters, Hit, Query
 from rag.factory import build_pipeline
 from rag.languages.base import DATE_SPANS, REPLY_KEYS
+from rag.models.chat import llm_names
 from rag.pipeline import AnsweringPipeline, Pipeline
-from rag.question import analyse
-from rag.retrieval import Reranker
-from rag.settings import Settings
-from rag.types import Filters, Hit, Query
-from rag.verification import Verdict, Verifier
+from rag.query.question import analyse
+from rag.retrieve.gate import Reranker
+from rag.verify.verifier import Verdict, Verifier
 
 
 class ConstantReranker(Reranker):
@@ -127,7 +127,7 @@ def test_languages_are_discovered_and_unknown_ones_fall_back_to_english() -> Non
 def test_every_shell_offers_the_backends_of_one_list() -> None:
     ask = build_parser()._subparsers._group_actions[0].choices["ask"]  # type: ignore[union-attr]
     llm = next(a for a in ask._actions if a.dest == "llm")
-    assert tuple(llm.choices) == LLM_BACKENDS == ("local", "openai", "extractive")
+    assert tuple(llm.choices) == llm_names() == ("local", "openai", "extractive")
     assert Settings(llm="extractive").llm == "extractive"
     with pytest.raises(ValueError):
         Settings(llm="gpt")  # type: ignore[arg-type]

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from rag.settings import Settings
+from rag.core.settings import Settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from openai_stub import serve  # noqa: E402

@@ -12,9 +12,9 @@ import time
 
 import pytest
 
+from rag.core.settings import Settings
 from rag.factory import build_pipeline
-from rag.indexer import reindex
-from rag.settings import Settings
+from rag.index.indexer import reindex
 
 CHROMA = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
 
@@ -58,7 +58,7 @@ def test_index_and_answer_through_a_chroma_server(chroma_port: int, archive_dir:
 def test_server_collections_search_with_ef_search_400(chroma_port: int, tmp_path: Path) -> None:
     import chromadb
 
-    from rag.store import ChunkStore, EF_SEARCH
+    from rag.index.store import ChunkStore, EF_SEARCH
 
     client = chromadb.HttpClient(host="127.0.0.1", port=chroma_port,
                                  settings=chromadb.Settings(anonymized_telemetry=False))

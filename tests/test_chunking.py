@@ -1,5 +1,5 @@
-from rag.chunking import chunk_article, count_tokens, split_sentences
-from rag.types import Article
+from rag.core.types import Article
+from rag.index.chunking import chunk_article, count_tokens, split_sentences
 
 
 def _article(text: str) -> Article:
@@ -52,7 +52,7 @@ def test_empty_text_gives_no_chunks() -> None:
 
 
 def test_chunks_keep_line_breaks_so_bylines_and_headings_stay_apart_when_quoted() -> None:
-    from rag.sentences import quotable_sentences
+    from rag.retrieve.sentences import quotable_sentences
 
     body = " ".join(f"The council met on day {i} and voted on the budget for the harbour district." for i in range(30))
     text = f"Jane Roe and John Doe\n\nWire Service\n\nKARSK - The ferry strike ended on Monday.\nBackground\n{body}"
@@ -88,7 +88,7 @@ def test_chunks_keep_line_breaks_so_bylines_and_headings_stay_apart_when_quoted(
 
 
 def test_quotes_leave_out_wire_datelines_but_not_a_sentence_opening_in_capitals() -> None:
-    from rag.sentences import quotable_sentences
+    from rag.retrieve.sentences import quotable_sentences
 
     cases = {
         "WASHINGTON − The Navy will rename a tanker.": "The Navy will rename a tanker.",
@@ -108,7 +108,7 @@ def test_quotes_leave_out_wire_datelines_but_not_a_sentence_opening_in_capitals(
 
 
 def test_quotes_leave_out_a_pages_labels_and_update_stamps() -> None:
-    from rag.sentences import quotable_sentences
+    from rag.retrieve.sentences import quotable_sentences
 
     text = ("Updated Nov. 5, 2025, 6:30 p.m. ET\n\nWASHINGTON − The justices asked hard questions.\n\n"
             "AI-assisted summary The court heard the tariff case on Wednesday.")

@@ -1,5 +1,5 @@
-from rag.citations import add_missing_markers, markers, normalise_markers, resolve, split_answer_sentences
-from rag.types import Hit
+from rag.core.types import Hit
+from rag.verify.citations import add_missing_markers, markers, normalise_markers, resolve, split_answer_sentences
 
 
 def _hits() -> list[Hit]:
@@ -43,8 +43,8 @@ def test_answer_sentences_keep_their_markers() -> None:
 
 
 def test_a_sentence_that_asks_is_never_chosen_as_an_answer() -> None:
-    from rag.generation import select_sentences
-    from rag.sentences import Sentence
+    from rag.answer.select import select_sentences
+    from rag.retrieve.sentences import Sentence
 
     scored = [Sentence(1, 0, "What type of plane crashed in India?", 0.95),
               Sentence(1, 1, "Could a prize be ‘Blowin’ in the Wind,’ too?", 0.93),
@@ -58,14 +58,14 @@ def test_a_sentence_that_asks_is_never_chosen_as_an_answer() -> None:
 def test_the_picked_sentence_leads_and_the_closest_ones_all_follow() -> None:
     from types import SimpleNamespace
 
-    from rag.rendering import RenderingAnswerer
-    from rag.sentences import Sentence
+    from rag.answer.quoting import QuotingAnswerer
+    from rag.retrieve.sentences import Sentence
 
     close, aside, closer, picked = (Sentence(1, 0, "A.", 0.95), Sentence(1, 5, "B.", 0.80),
                                     Sentence(2, 0, "C.", 0.90), Sentence(3, 0, "D.", 0.70))
     sentences = SimpleNamespace(scored=lambda _: [close, aside, closer, picked], scored_headlines=lambda _: [],
                                 paraphrases=lambda _: None)
-    answerer = RenderingAnswerer("local", lambda: None, verifier=None, pick_from=8)  # type: ignore[arg-type]
+    answerer = QuotingAnswerer("local", lambda: None, verifier=None, pick_from=8)  # type: ignore[arg-type]
     answerer._pick = lambda *_: picked  # type: ignore[method-assign]
     chosen = answerer._chosen(SimpleNamespace(searched="Why?"), sentences)  # type: ignore[arg-type]
     # None of the closest gives way to the pick: the model's phrase may be wrong, and then the one it
@@ -77,7 +77,7 @@ def test_the_picked_sentence_leads_and_the_closest_ones_all_follow() -> None:
 
 
 def test_a_headline_is_quotable_without_its_outlet_and_never_when_it_asks() -> None:
-    from rag.sentences import quotable_headline
+    from rag.retrieve.sentences import quotable_headline
 
     assert quotable_headline("Dog show live results: giant schnauzer wins Best in Show") == (
         "Dog show live results: giant schnauzer wins Best in Show")

@@ -7,7 +7,7 @@ from pathlib import Path
 import subprocess
 import sys
 
-from rag.settings import Settings
+from rag.core.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 

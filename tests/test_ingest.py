@@ -1,4 +1,4 @@
-"""rag.ingest on small files written here and on the real samples under ../shared/data (skipped without it)."""
+"""rag.ingest.readers on small files written here and on the real samples under ../shared/data (skipped without it)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import time
 
 import pytest
 
-from rag.errors import IngestError
-from rag.ingest import detect_language, iter_inputs, load_articles, normalize_date
-from rag.types import Article
+from rag.core.errors import IngestError
+from rag.core.types import Article
+from rag.ingest.readers import detect_language, iter_inputs, load_articles, normalize_date
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 INGEST = DATA / "ingest"

@@ -17,9 +17,9 @@ import time
 from conftest import ROOT, SYNTHETIC, write_jsonl
 import pytest
 
+from rag.core.settings import Settings
 from rag.factory import build_pipeline
-from rag.indexer import reindex
-from rag.settings import Settings
+from rag.index.indexer import reindex
 
 PANDAS = {"id": "t-pandas", "title": "Zoo welcomes twin pandas", "source": "example-news.test",
           "published": "2025-06-03", "language": "en",

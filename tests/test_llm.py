@@ -20,19 +20,12 @@ from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from pydantic import SecretStr
 import pytest
 
-from rag import llm
-from rag.errors import LLMUnavailableError
-from rag.llm import (
-    _assemble,
-    _bundled_part_paths,
-    BUNDLED_MODELS,
-    BundledModel,
-    ChatLlamaCpp,
-    describe_llm,
-    ensure_local_model,
-    make_chat_model,
-)
-from rag.settings import Settings
+import rag
+from rag.core.errors import LLMUnavailableError
+from rag.core.settings import Settings
+from rag.models.bundled import _assemble, _bundled_part_paths, BUNDLED_MODELS, BundledModel, ensure_local_model
+from rag.models.chat import describe_llm, make_chat_model
+from rag.models.llama import ChatLlamaCpp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from openai_stub import serve  # noqa: E402
@@ -117,11 +110,11 @@ def test_concurrent_processes_assemble_one_good_file(tmp_path: Path) -> None:
     target = tmp_path / "cache" / "m.gguf"
     script = textwrap.dedent(f"""
         from pathlib import Path
-        from rag.llm import _assemble
+        from rag.models.bundled import _assemble
         parts = [Path(p) for p in {[str(p) for p in parts]!r}]
         _assemble(parts, Path({str(target)!r}), {size}, {sha!r})
     """)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(llm.__file__).parents[1]),
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(rag.__file__).parents[1]),
                                                         os.environ.get("PYTHONPATH", "")])}
     procs = [subprocess.Popen([sys.executable, "-c", script], env=env, stderr=subprocess.PIPE)
              for _ in range(3)]
@@ -284,7 +277,7 @@ def test_openai_invoke_and_stream(fake_openai: tuple[str, list[dict[str, Any]]])
 def test_judgements_over_an_endpoint_read_its_top_logprobs() -> None:
     from langchain_core.messages import HumanMessage
 
-    from rag.llm import option_probabilities, yes_probability
+    from rag.models.chat import option_probabilities, yes_probability
 
     asked = [HumanMessage("Which sentence answers? Reply with its number, or 0.")]
     with serve(api_key="sekrit", answer="2") as stub:

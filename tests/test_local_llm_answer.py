@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from rag.core.settings import Settings
 from rag.factory import build_pipeline
-from rag.settings import Settings
 
 pytest.importorskip("llama_cpp")
 pytestmark = pytest.mark.llm
@@ -50,9 +50,9 @@ def test_local_llm_answers_the_seed_question_faithfully(local: object, language:
 def test_the_verifiers_worked_examples_are_kept_read_across_other_prompts(local: object) -> None:
     from langchain_core.messages import HumanMessage, SystemMessage
 
-    from rag.llm import yes_probability
-    from rag.prompts import VERIFY_PROMPT
-    from rag.verification import verify_examples
+    from rag.core.prompts import VERIFY_PROMPT
+    from rag.models.chat import yes_probability
+    from rag.verify.llm_verifier import verify_examples
 
     model = local.answerer.model()  # type: ignore[attr-defined]
     asked = [*verify_examples(), HumanMessage(VERIFY_PROMPT.format(

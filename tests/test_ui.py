@@ -19,9 +19,9 @@ from typing import Any
 from pydantic import SecretStr
 import pytest
 
+from rag.core.settings import Settings
+from rag.core.types import Answer, Citation, Filters, Hit
 from rag.factory import build_pipeline
-from rag.settings import Settings
-from rag.types import Answer, Citation, Filters, Hit
 from ui.app import is_loopback, login_for
 from ui.archive import Archive, results_html
 from ui.chat import ChatHandlers

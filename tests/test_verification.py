@@ -14,16 +14,17 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 import pytest
 
-from rag.citations import cite
-from rag.errors import NewsragError
+from rag.core.errors import NewsragError
+from rag.core.settings import Settings
+from rag.core.types import Answer, AnswerSentence
 from rag.eval.claims import Claim, load_claims, score_claims
 from rag.eval.metrics import score_question
 from rag.eval.records import Observation, Question
 from rag.factory import build_pipeline
 from rag.pipeline import Token
-from rag.settings import Settings
-from rag.types import Answer, AnswerSentence
-from rag.verification import check_answer, check_translation, safe_verify, Verdict, Verifier
+from rag.verify.check import check_answer
+from rag.verify.citations import cite
+from rag.verify.verifier import check_translation, safe_verify, Verdict, Verifier
 from ui.render import answer_html
 
 QUESTION = "Why did Iran attack Israel?"
@@ -86,7 +87,7 @@ def rendering(settings: Settings, chat: ScriptedChat, **overrides: Any) -> Any:
 def test_check_answer_quotes_verifies_drops_and_marks(index_settings: Settings) -> None:
     p = build_pipeline(index_settings)
     hits = p.context(p.ranking(QUESTION, None, 5))
-    from rag.sentences import PassageSentences
+    from rag.retrieve.sentences import PassageSentences
 
     sentences = PassageSentences(hits, p.embedder)
     source = next(s for _, _, s in sentences.items if "Damas" in s)
@@ -270,8 +271,8 @@ def test_the_sentence_the_model_picks_is_shown_first_and_judged_apart(index_sett
 
 
 def test_the_copied_phrase_is_found_in_its_candidate_whatever_the_accents_and_case() -> None:
-    from rag.rendering import holding
-    from rag.sentences import Sentence
+    from rag.answer.quoting import holding
+    from rag.retrieve.sentences import Sentence
 
     close = Sentence(1, 0, "L'Iran a lancé des missiles contre Israël samedi soir.", 0.9)
     answer = Sentence(2, 3, "Téhéran a promis de répondre à une frappe israélienne à Damas.", 0.8)
@@ -371,7 +372,8 @@ def test_claim_records_are_frozen_and_typed() -> None:
 
 
 def test_a_number_the_source_never_gives_is_rejected_without_asking_the_model() -> None:
-    from rag.verification import LLMVerifier, missing_numbers
+    from rag.verify.llm_verifier import LLMVerifier
+    from rag.verify.verifier import missing_numbers
 
     assert missing_numbers("The strike killed 12 officers on April 1.", ["six officers were killed on 1 April"]) == [
         "12"]
@@ -386,7 +388,7 @@ def test_a_number_the_source_never_gives_is_rejected_without_asking_the_model() 
 
 
 def test_a_period_with_no_answer_gets_the_latest_older_coverage_when_it_answers(index_settings: Settings) -> None:
-    from rag.types import Filters
+    from rag.core.types import Filters
 
     question, filters = "Which volcano erupted this week?", Filters(as_of="2025-06-20")
     chat = ScriptedChat(prompts=[])
@@ -411,8 +413,8 @@ def test_a_period_with_no_answer_gets_the_latest_older_coverage_when_it_answers(
 
 def test_a_period_whose_passages_do_not_answer_lists_only_other_dates_as_older(index_settings: Settings,
                                                                               tmp_path: Path) -> None:
-    from rag.indexer import reindex
-    from rag.types import Filters
+    from rag.core.types import Filters
+    from rag.index.indexer import reindex
 
     # This week's story, judged not to answer, and an older one on the same volcano. The fallback
     # searches the other dates: what the decline calls older is older, not the week's story again.
@@ -431,7 +433,7 @@ def test_a_period_whose_passages_do_not_answer_lists_only_other_dates_as_older(i
 
 
 def test_a_named_past_month_with_no_answer_gets_later_coverage_said_so(index_settings: Settings) -> None:
-    from rag.types import Filters
+    from rag.core.types import Filters
 
     # The eruption was reported on 2025-06-02; the question names a month before it (beyond the slack,
     # and beyond the 30 days around a period whose other coverage may answer: widened here).
@@ -447,7 +449,7 @@ def test_a_named_past_month_with_no_answer_gets_later_coverage_said_so(index_set
 
 
 def test_a_weekday_or_month_the_source_never_names_is_rejected_across_languages() -> None:
-    from rag.verification import missing_calendar
+    from rag.verify.verifier import missing_calendar
 
     # The bundled model's Indonesian translation of "samedi soir" (Saturday night) said "Senin" (Monday).
     source = ["L’Iran a lancé un drone samedi soir"]
@@ -458,7 +460,7 @@ def test_a_weekday_or_month_the_source_never_names_is_rejected_across_languages(
 
 
 def test_quotes_do_not_stop_at_abbreviations_or_initials() -> None:
-    from rag.sentences import quotable_sentences
+    from rag.retrieve.sentences import quotable_sentences
 
     text = ("The U.S. Navy will rename the ship. Sen. Melissa Hortman was shot. Hana S. Kim said so. "
             "It ended at 5 p.m. Then")
@@ -467,7 +469,7 @@ def test_quotes_do_not_stop_at_abbreviations_or_initials() -> None:
 
 
 def test_a_name_the_quoted_passages_lack_declines_though_another_passage_has_it(index_settings: Settings) -> None:
-    from rag.types import Filters
+    from rag.core.types import Filters
 
     chat = ScriptedChat(prompts=[])
     p = rendering(index_settings, chat)
@@ -477,7 +479,7 @@ def test_a_name_the_quoted_passages_lack_declines_though_another_passage_has_it(
     found = {h.article_id for h in answer.hits}
     assert {"t-volcano", "t-xss"} <= found  # "Catania" is in a passage found: the first check passes
     # The answerer quotes the passages of the closest sentences, the ones its judge reads.
-    sentences = p._sentences(list(answer.hits))
+    sentences = p.sentences_of(list(answer.hits))
     query = p.analyse(question, english)
     closest = {s.n for s in p.answerer._chosen(query, sentences, pick=False, distinct=False)}
     assert [answer.hits.index(h) + 1 for h in p.answerer.quoting(query, answer.hits, sentences)] == sorted(closest)
@@ -494,7 +496,7 @@ def test_a_name_the_quoted_passages_lack_declines_though_another_passage_has_it(
 
 
 def test_the_extractive_answerer_quotes_from_the_passages_it_names_for_the_check(index_settings: Settings) -> None:
-    from rag.types import Filters
+    from rag.core.types import Filters
 
     p = build_pipeline(index_settings)  # extractive
     english = Filters(languages=("en",))
@@ -503,13 +505,13 @@ def test_the_extractive_answerer_quotes_from_the_passages_it_names_for_the_check
     assert not answer.abstained  # both stories are quoted, and the volcano one names Catania
     cited = sorted({n for s in answer.sentences if s.shown for n in s.citations})
     hits = list(answer.hits)
-    quoting = p.answerer.quoting(p.analyse(question, english), hits, p._sentences(hits))
+    quoting = p.answerer.quoting(p.analyse(question, english), hits, p.sentences_of(hits))
     assert [hits.index(h) + 1 for h in quoting] == cited
 
 
 def test_the_verifier_reads_its_worked_examples_before_the_claim() -> None:
-    from rag.prompts import VERIFY_EXAMPLES
-    from rag.verification import LLMVerifier
+    from rag.core.prompts import VERIFY_EXAMPLES
+    from rag.verify.llm_verifier import LLMVerifier
 
     seen: list[list[BaseMessage]] = []
 

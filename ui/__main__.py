@@ -11,7 +11,7 @@ import sys
 from pydantic import ValidationError
 
 from rag.cli import add_llm_flag
-from rag.errors import NewsragError
+from rag.core.errors import NewsragError
 
 
 def main(argv: Sequence[str] | None = None) -> int:

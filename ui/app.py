@@ -17,8 +17,8 @@ from typing import Any
 
 import gradio as gr
 
+from rag.core.settings import Settings
 from rag.pipeline import Pipeline
-from rag.settings import Settings
 from ui import render
 from ui.archive import Archive, FORMATS, upload
 from ui.chat import ChatHandlers

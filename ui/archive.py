@@ -18,8 +18,8 @@ import threading
 from typing import Any
 
 from rag import languages
-from rag.errors import NewsragError
-from rag.indexer import reindex, ReindexReport
+from rag.core.errors import NewsragError
+from rag.index.indexer import reindex, ReindexReport
 from rag.pipeline import Pipeline
 from ui.render import esc
 

@@ -14,10 +14,10 @@ from typing import Any
 
 import gradio as gr
 
-from rag.errors import NewsragError
-from rag.feedback import FeedbackStore
+from rag.core.errors import NewsragError
+from rag.core.types import Filters
+from rag.index.feedback import FeedbackStore
 from rag.pipeline import Done, Pipeline, Retrieved, Token
-from rag.types import Filters
 from ui import render
 from ui.state import describe_filters, FilterError, parse_filters, Session, Turn
 from ui.support import supporting_sentences

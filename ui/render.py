@@ -13,7 +13,7 @@ import html
 import re
 
 from rag import languages
-from rag.types import Answer, AnswerSentence, day, Hit, outlet, passage_label, Window
+from rag.core.types import Answer, AnswerSentence, day, Hit, outlet, passage_label, Window
 
 _MARKER = re.compile(r"\[(\d{1,2})\]")
 

@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 import uuid
 
-from rag.types import Answer, Filters, Hit
+from rag.core.types import Answer, Filters, Hit
 
 #: Earlier turns given to the pipeline to understand a follow-up question.
 HISTORY_TURNS = 3

@@ -7,10 +7,10 @@ Only cited passages are embedded: one small batch per answer.
 
 from __future__ import annotations
 
-from rag.citations import markers, normalise_markers, split_answer_sentences
-from rag.embedding import Embedder
-from rag.generation import PassageSentences
-from rag.types import Answer
+from rag.core.types import Answer
+from rag.models.embedding import Embedder
+from rag.retrieve.sentences import PassageSentences
+from rag.verify.citations import markers, normalise_markers, split_answer_sentences
 
 
 def supporting_sentences(answer: Answer, embedder: Embedder) -> dict[int, list[str]]:

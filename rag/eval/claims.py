@@ -17,8 +17,8 @@ import json
 from pathlib import Path
 import time
 
-from rag.errors import NewsragError
-from rag.verification import check_translation, safe_verify, Verifier
+from rag.core.errors import NewsragError
+from rag.verify.verifier import check_translation, safe_verify, Verifier
 
 THRESHOLDS = (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
 
@@ -41,7 +41,7 @@ class Claim:
 
 
 def _articles(path: Path | None) -> dict[str, str]:
-    # Spans index the file's raw ``text`` field, so it is read as is, not through rag.ingest (which
+    # Spans index the file's raw ``text`` field, so it is read as is, not through rag.ingest.readers (which
     # normalises whitespace and would shift every offset).
     if path is None:
         return {}

@@ -20,8 +20,8 @@ from typing import Any
 import numpy as np
 
 from rag import languages
-from rag.citations import markers, split_answer_sentences
-from rag.embedding import Embedder
+from rag.verify.citations import markers, split_answer_sentences
+from rag.models.embedding import Embedder
 from rag.eval.records import CitationCounts, Observation, QuestionResult, ScoreValue
 from rag.languages import fold
 
@@ -195,7 +195,7 @@ class SupportJudge:
         self._passages: dict[str, np.ndarray] = {}
 
     def _sentence_vectors(self, passage: str) -> np.ndarray:
-        from rag.chunking import split_sentences
+        from rag.index.chunking import split_sentences
 
         if passage not in self._passages:
             if len(self._passages) > 2000:

@@ -2,7 +2,7 @@
 
 RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200) over each article (headline, blank
 line, body), the chunks in a langchain-chroma ``Chroma`` store, top-k similarity search on the same
-embedder as the project, and the classic "stuff" prompt (``rag.prompts.STUFF_PROMPT``) to the same chat
+embedder as the project, and the classic "stuff" prompt (``rag.core.prompts.STUFF_PROMPT``) to the same chat
 model. No date filters, no relevance gate, no passage numbering (so no citations), no syndication
 folding, no conversation: each of these is something the project adds, and the evaluation puts the
 two side by side.
@@ -28,18 +28,19 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import HumanMessage
 from langchain_core.prompts import PromptTemplate
 
-from rag.citations import normalise_markers
-from rag.conversation import Turn
-from rag.embedding import Embedder, embedder_for, vector_family
-from rag.errors import NewsragError
+from rag.verify.citations import normalise_markers
+from rag.query.conversation import Turn
+from rag.models.embedding import Embedder, embedder_for, vector_family
+from rag.core.errors import NewsragError
 from rag.eval.metrics import says_dont_know
 from rag.factory import LazyChatModel
-from rag.generation import extractive_answer, stream_answer
-from rag.sentences import PassageSentences
+from rag.answer.select import extractive_answer
+from rag.answer.synthesis import stream_answer
+from rag.retrieve.sentences import PassageSentences
 from rag.pipeline import Done, Event, Retrieved, Token
-from rag.prompts import STUFF_PROMPT as STUFF_TEXT
-from rag.settings import Settings
-from rag.types import Answer, Article, Filters, Hit
+from rag.core.prompts import STUFF_PROMPT as STUFF_TEXT
+from rag.core.settings import Settings
+from rag.core.types import Answer, Article, Filters, Hit
 
 CHUNK_SIZE = 1000
 CHUNK_OVERLAP = 200

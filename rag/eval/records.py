@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-from rag.types import Answer
+from rag.core.types import Answer
 
 #: A per-question score: a share-like number, a yes/no (``correct``), or None when not measurable.
 ScoreValue = float | bool | None

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from rag.errors import NewsragError
+from rag.core.errors import NewsragError
 from rag.eval import metrics as em
 from rag.eval.naive import CHUNKS_PER_ARTICLE as NAIVE_CHUNKS_PER_ARTICLE
 

@@ -26,16 +26,15 @@ from typing import Any
 
 from langchain_core.language_models.chat_models import BaseChatModel
 
-from rag.backends import CHAT_BACKENDS
 from rag.cli import add_llm_flag
-from rag.errors import NewsragError
+from rag.core.errors import NewsragError
 from rag.eval import metrics as em
 from rag.eval.records import CitationRef, Observation, Question, QuestionResult
 from rag.eval.report import format_deltas, write_report
 from rag.pipeline import AnsweringPipeline, Done, Token
-from rag.question import question_language
-from rag.settings import Settings
-from rag.types import Answer, Filters, Hit
+from rag.query.question import question_language
+from rag.core.settings import Settings
+from rag.core.types import Answer, Filters, Hit
 
 __all__ = ["PIPELINES", "PipelineKind", "KINDS", "Question", "QuestionResult", "EvalConfig", "load_questions",
            "stratified_subset", "machine_description", "build_project_index", "build_naive_index",
@@ -137,7 +136,7 @@ def _recorded_build(sidecar: Path, total_chunks: int) -> tuple[float | None, flo
 def build_project_index(settings: Settings, articles: Path, progress: Progress | None = None) -> dict[str, Any]:
     """Build or update the project's index with the re-index code; build time is recorded beside it
     (``eval-build.json``) so a later run that reuses the index still reports it."""
-    from rag.indexer import reindex
+    from rag.index.indexer import reindex
 
     say = progress or (lambda _msg: None)
     say("project index: re-indexing (unchanged articles are skipped)")
@@ -164,9 +163,9 @@ def naive_index_dir(settings: Settings) -> Path:
 
 def build_naive_index(settings: Settings, articles: Path, progress: Progress | None = None) -> dict[str, Any]:
     """Build (or reuse) the naive peer's index in ``<index_dir>/naive`` from the same articles."""
-    from rag.embedding import embedder_for
+    from rag.models.embedding import embedder_for
     from rag.eval.naive import build_index
-    from rag.ingest import load_articles
+    from rag.ingest.readers import load_articles
 
     found, _errors = load_articles([articles])
     tick = _progress_every_tenth(progress, "naive index", "chunks", 0.0)
@@ -222,9 +221,9 @@ def _load_chat_model(settings: Settings, llm: str, chat_model: BaseChatModel | N
                      say: Progress) -> tuple[BaseChatModel | None, float | None]:
     """The chat model every pipeline shares, loaded now (so no question's timings include the load),
     and the seconds loading took; ``chat_model`` as given when one is, or when no LLM answers."""
-    if llm not in CHAT_BACKENDS or chat_model is not None:
+    if llm == "extractive" or chat_model is not None:
         return chat_model, None
-    from rag.llm import make_chat_model
+    from rag.models.chat import make_chat_model
 
     t = time.perf_counter()
     model = make_chat_model(settings)
@@ -285,7 +284,7 @@ def _scored(p: AnsweringPipeline, q: Question, ranking: Sequence[Hit], context: 
 def _with_answer(result: QuestionResult, p: AnsweringPipeline, raw: str, answer: Answer,
                  judge: em.SupportJudge | None, llm: str) -> QuestionResult:
     """``result`` completed with the answer: what was answered, its citations and tokens."""
-    from rag.chunking import count_tokens
+    from rag.index.chunking import count_tokens
 
     # A pipeline may decline before generating: when nothing is relevant, or when nothing answers from the
     # period the question names (it then lists older passages: hits, but no generation).
@@ -326,7 +325,7 @@ def _progress_line(name: str, i: int, n: int, q: Question, r: QuestionResult) ->
 def run_pipeline(p: AnsweringPipeline, questions: Sequence[Question], config: EvalConfig, llm: str,
                  say: Progress) -> list[QuestionResult]:
     """Every question through one pipeline; citation support is judged where it cites and answers."""
-    from rag.embedding import embedder_for
+    from rag.models.embedding import embedder_for
 
     judge = em.SupportJudge(embedder_for(p.settings)) if p.cites and llm != "none" else None
     results = []
@@ -466,7 +465,7 @@ def _load_average() -> float | None:
 def _llm_name(settings: Settings, llm: str) -> str:
     if llm == "none":
         return "none (retrieval only)"
-    from rag.llm import describe_llm
+    from rag.models.chat import describe_llm
 
     return describe_llm(settings)
 
