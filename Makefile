@@ -45,10 +45,12 @@ index: setup
 run: setup model index
 	$(PY) -m ui --index-dir $(INDEX) --llm $(LLM) --host $(HOST) --port $(PORT)
 
-# Static checks: ruff on all the code, mypy (strict, see pyproject.toml) on the library.
+# Static checks: ruff on all the code, mypy (strict, see pyproject.toml) on the library, and the
+# architecture's contracts (import-linter, [tool.importlinter] in pyproject.toml).
 lint: setup
 	$(PY) -m ruff check rag ui scripts tests
 	$(PY) -m mypy
+	$(VENV)/bin/lint-imports --no-cache
 
 test: setup model browser lint
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -42,9 +42,9 @@ def settings_from(args: argparse.Namespace, **extra: Any) -> Settings:
 
 
 def _ask(args: argparse.Namespace) -> int:
+    from rag.core.events import Done, Retrieved, Token
     from rag.core.types import Citation, Filters, Hit, passage_label
     from rag.factory import build_pipeline
-    from rag.pipeline import Done, Retrieved, Token
 
     extra = {"top_k": args.top_k} if args.top_k else {}
     pipeline = build_pipeline(settings_from(args, **extra))
@@ -178,11 +178,17 @@ def _model(args: argparse.Namespace) -> int:
 
 
 def _settings(args: argparse.Namespace) -> int:
+    from rag.core.settings import groups, is_experimental
+
     settings = Settings()
-    for name, field in Settings.model_fields.items():
-        value = getattr(settings, name)
-        shown = "***" if "password" in name or "key" in name else value
-        print(f"NEWSRAG_{name.upper()}={shown}\n    {field.description}")
+    for group, names in groups().items():
+        print(f"# {group}")
+        for name in names:
+            value = getattr(settings, name)
+            shown = "***" if "password" in name or "key" in name else value
+            mark = " (experimental)" if is_experimental(name) else ""
+            print(f"NEWSRAG_{name.upper()}={shown}{mark}\n    {Settings.model_fields[name].description}")
+        print()
     return 0
 
 

@@ -20,15 +20,16 @@ from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 import logging
 import time
-from typing import Protocol, runtime_checkable, Union
+from typing import Protocol, runtime_checkable
 
 from langchain_core.language_models.chat_models import BaseChatModel
 
 from rag import languages
 from rag.answer.base import Answerer, Gloss, Piece
 from rag.answer.synthesis import is_not_covered
+from rag.core.events import Done, Event, Retrieved, Token
 from rag.core.settings import Settings
-from rag.core.types import Answer, AnswerSentence, Filters, Hit, Query, Window
+from rag.core.types import Answer, AnswerSentence, Filters, Hit, Query
 from rag.decide.base import Case, DeclineRule, first_decline
 from rag.decide.period import OlderCoverage, StaleNote
 from rag.decide.replies import abstain_message
@@ -42,35 +43,6 @@ from rag.verify.check import AnswerChecker
 from rag.verify.citations import cite, resolve, shown_text
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Retrieved:
-    """Retrieval finished: these passages will be numbered [1]..[n] for the answerer."""
-
-    hits: tuple[Hit, ...]
-    seconds: float
-    #: The standalone question that was searched when a follow-up was rewritten, else None.
-    rewritten_question: str | None = None
-    #: The period a relative date in the question was read as, when one narrowed the search.
-    window: Window | None = None
-
-
-@dataclass(frozen=True)
-class Token:
-    """A piece of answer text as the answerer writes it."""
-
-    text: str
-
-
-@dataclass(frozen=True)
-class Done:
-    """The final, citation-checked answer."""
-
-    answer: Answer
-
-
-Event = Union[Retrieved, Token, Done]
 
 
 @runtime_checkable

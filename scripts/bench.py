@@ -18,16 +18,14 @@ import sys
 import tempfile
 import time
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from rag.core.settings import Settings  # noqa: E402
-from rag.core.types import Filters  # noqa: E402
-from rag.factory import build_pipeline  # noqa: E402
-from rag.index.chunking import chunk_article  # noqa: E402
-from rag.index.indexer import chunk_size, embedding_text, reindex  # noqa: E402
-from rag.ingest.readers import load_articles  # noqa: E402
-from rag.models.chat import llm_names  # noqa: E402
-from rag.models.embedding import embedder_for  # noqa: E402
+from rag.core.settings import Settings
+from rag.core.types import Filters
+from rag.factory import build_pipeline
+from rag.index.chunking import chunk_article
+from rag.index.indexer import chunk_size, embedding_text, reindex
+from rag.ingest.readers import load_articles
+from rag.models.chat import llm_names
+from rag.models.embedding import embedder_for
 
 
 def pct(values: list[float], q: float) -> float:

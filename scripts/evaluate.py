@@ -9,12 +9,9 @@ Writes OUTDIR/report.json, report.md and PNG plots. Exit status 0: done and ever
 1: a floor or ceiling failed; 2: usage or configuration error.
 """
 
-from pathlib import Path
 import sys
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from rag.eval.run import main  # noqa: E402
+from rag.eval.run import main
 
 if __name__ == "__main__":
     sys.exit(main())

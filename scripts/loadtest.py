@@ -27,11 +27,10 @@ import threading
 import time
 from urllib.parse import urlsplit
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from rag.models.chat import llm_names
+from ui.app import is_loopback
 
-from rag.models.chat import llm_names  # noqa: E402
-from ui.app import is_loopback  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @dataclass

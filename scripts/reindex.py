@@ -5,12 +5,9 @@ Also installed as the `newsrag-reindex` console command. Exit status 0: all inpu
 1: some inputs were skipped (listed on stderr); 2: usage or configuration error.
 """
 
-from pathlib import Path
 import sys
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from rag.cli import reindex_main  # noqa: E402
+from rag.cli import reindex_main
 
 if __name__ == "__main__":
     sys.exit(reindex_main())

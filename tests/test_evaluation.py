@@ -12,7 +12,7 @@ import subprocess
 import sys
 from typing import Any
 
-from conftest import SHARED_DATA, write_jsonl
+from conftest import EVENT_S, SHARED_DATA, write_jsonl
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
@@ -466,7 +466,7 @@ def test_llm_answers_raw_markers_tokens_and_naive_dont_know(tiny: dict[str, Path
 def test_usage_errors_exit_2_before_any_work(tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, "scripts/evaluate.py", "--articles", "nowhere.jsonl", "--questions",
                           "q.jsonl", "--index-dir", str(tmp_path), "--out", str(tmp_path), "--min", "recall=0.5"],
-                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+                         cwd=ROOT, capture_output=True, text=True, timeout=EVENT_S)
     assert out.returncode == 2 and "valid metrics: questions, hit@1" in out.stderr
 
 

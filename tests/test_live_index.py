@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 
-from conftest import ROOT, SYNTHETIC, write_jsonl
+from conftest import EVENT_S, ROOT, STARTUP_S, SYNTHETIC, write_jsonl
 import pytest
 
 from rag.core.settings import Settings
@@ -78,13 +78,13 @@ def test_a_scheduled_reindex_killed_mid_round_leaves_the_served_index_answering(
                              str(settings.index_dir), "--quiet", "--every", "1h", str(sources)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 300
+        deadline = time.monotonic() + STARTUP_S
         while marker.stat().st_mtime_ns == before and time.monotonic() < deadline:  # its first article is in
             assert proc.poll() is None, "the re-index ended before it could be killed"
             time.sleep(0.05)
         os.kill(proc.pid, signal.SIGKILL)
     finally:
-        proc.wait(timeout=60)
+        proc.wait(timeout=EVENT_S)
     assert proc.returncode == -signal.SIGKILL
     # Whatever the killed run left, the served pipeline keeps answering from a consistent index.
     assert pipeline.ask("What closed Catania airport?").citations[0].article_id == "t-volcano"

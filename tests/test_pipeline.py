@@ -11,11 +11,12 @@ from langchain_core.messages import AIMessage, BaseMessage
 import numpy as np
 import pytest
 
+from rag.core.events import Done, Retrieved, Token
 from rag.core.settings import Settings
 from rag.core.types import Filters, Hit, Window
 from rag.factory import build_pipeline
 from rag.index.lexical import LexicalIndex
-from rag.pipeline import Done, Pipeline, Retrieved, Token
+from rag.pipeline import Pipeline
 from rag.query.names import names_in
 from rag.query.question import relative_window
 from rag.retrieve.channels import LexicalChannel

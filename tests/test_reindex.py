@@ -23,6 +23,7 @@ import sys
 import time
 from typing import Any
 
+from conftest import EVENT_S
 import numpy as np
 import pytest
 
@@ -437,7 +438,7 @@ def run_script(args: list[str], cwd: Path, env: dict[str, str],
 
 
 def run_and_kill(args: list[str], cwd: Path, env: dict[str, str], index_dir: Path, *, after_s: float | None = None,
-                 at_rows: int | None = None, extra_delay: float = 0.0, deadline: float = 120) -> CrashRun:
+                 at_rows: int | None = None, extra_delay: float = 0.0, deadline: float = EVENT_S) -> CrashRun:
     """Start the script and SIGKILL it after ``after_s`` seconds or once the index holds ``at_rows`` chunks."""
     start = time.monotonic()
     proc = subprocess.Popen([sys.executable, str(SCRIPT), *args], cwd=cwd, env=env,
@@ -453,7 +454,7 @@ def run_and_kill(args: list[str], cwd: Path, env: dict[str, str], index_dir: Pat
         running = proc.poll() is None
         if running:
             os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=30)
+        proc.wait(timeout=EVENT_S)
     finally:
         if proc.poll() is None:
             proc.kill()

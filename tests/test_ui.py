@@ -16,6 +16,7 @@ import time
 from types import SimpleNamespace
 from typing import Any
 
+from conftest import EVENT_S, STARTUP_S
 from pydantic import SecretStr
 import pytest
 
@@ -41,7 +42,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_for_port(proc: subprocess.Popen[str], port: int, seconds: float = 120) -> None:
+def wait_for_port(proc: subprocess.Popen[str], port: int, seconds: float = STARTUP_S) -> None:
     deadline = time.time() + seconds
     while time.time() < deadline:
         if proc.poll() is not None:
@@ -258,7 +259,7 @@ def server(index_settings: Settings) -> Iterator[str]:
     wait_for_port(proc, port)
     yield f"http://127.0.0.1:{port}"
     proc.terminate()
-    proc.wait(timeout=30)
+    proc.wait(timeout=EVENT_S)
 
 
 def test_chat_answers_the_seed_question_with_a_cited_source(server: str) -> None:

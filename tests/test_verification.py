@@ -15,13 +15,13 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 import pytest
 
 from rag.core.errors import NewsragError
+from rag.core.events import Token
 from rag.core.settings import Settings
 from rag.core.types import Answer, AnswerSentence
 from rag.eval.claims import Claim, load_claims, score_claims
 from rag.eval.metrics import score_question
 from rag.eval.records import Observation, Question
 from rag.factory import build_pipeline
-from rag.pipeline import Token
 from rag.verify.check import check_answer
 from rag.verify.citations import cite
 from rag.verify.verifier import check_translation, safe_verify, Verdict, Verifier

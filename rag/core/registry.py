@@ -104,6 +104,12 @@ def register(kind: Kind, name: str, description: str, *, argument: str = "", fal
     return decorate
 
 
+def unregister(kind: Kind, name: str) -> None:
+    """Forget the ``kind`` backend called ``name`` (a test's, or a plugin's being unloaded)."""
+    with _lock:
+        _backends[kind].pop(name, None)
+
+
 def discover() -> None:
     """Import the modules that register backends, once per process: every module of the built-in
     packages, then the entry points of ``newsrag.backends``."""

@@ -5,4 +5,6 @@
 ``Metric`` record each, in one registry), ``report`` writes ``report.json``, ``report.md`` and the
 plots, and ``naive`` is the LangChain-tutorial peer the project is compared with. Its extra
 dependencies come with the ``eval`` extra (``pip install -e '.[eval]'``).
+
+May import: anything in ``rag``; nothing in ``rag`` imports it.
 """

@@ -37,7 +37,7 @@ from rag.factory import LazyChatModel
 from rag.answer.select import extractive_answer
 from rag.answer.synthesis import stream_answer
 from rag.retrieve.sentences import PassageSentences
-from rag.pipeline import Done, Event, Retrieved, Token
+from rag.core.events import Done, Event, Retrieved, Token
 from rag.core.prompts import STUFF_PROMPT as STUFF_TEXT
 from rag.core.settings import Settings
 from rag.core.types import Answer, Article, Filters, Hit

@@ -31,7 +31,8 @@ from rag.core.errors import NewsragError
 from rag.eval import metrics as em
 from rag.eval.records import CitationRef, Observation, Question, QuestionResult
 from rag.eval.report import format_deltas, write_report
-from rag.pipeline import AnsweringPipeline, Done, Token
+from rag.pipeline import AnsweringPipeline
+from rag.core.events import Done, Token
 from rag.query.question import question_language
 from rag.core.settings import Settings
 from rag.core.types import Answer, Filters, Hit

@@ -136,6 +136,61 @@ def _collect_all(settings: Settings, paths: Sequence[str | Path | Source], repor
 _Pending = tuple[Article, list[Chunk], str, ArticleState | None]
 
 
+class _Batches:
+    """Chunks of several articles embedded in one call, each batch written by a second thread while the
+    next one is embedded; an article counts as done (report, progress) once it is written."""
+
+    def __init__(self, store: ChunkStore, embedder: Embedder, writer: ThreadPoolExecutor, report: ReindexReport,
+                 progress: Progress | None, total: int) -> None:
+        self.store, self.embedder, self.writer = store, embedder, writer
+        self.report, self.progress, self.total = report, progress, total
+        self.done = 0
+        self.pending: list[_Pending] = []
+        self.written: list[_Pending] = []
+        self.job: Future[None] | None = None
+
+    def tick(self, article: Article) -> None:
+        """One more article done (written, or unchanged)."""
+        self.done += 1
+        if self.progress:
+            self.progress(self.done, self.total, article)
+
+    def add(self, item: _Pending, batch: int) -> None:
+        """Queue an article's chunks; embed the queue once it holds ``batch`` passages."""
+        self.pending.append(item)
+        if sum(len(p[1]) for p in self.pending) >= batch:
+            self.flush()
+
+    def flush(self) -> None:
+        """Embed what is queued and hand it to the writer (after the previous batch is written)."""
+        if not self.pending:
+            return
+        vectors = self.embedder.embed_passages([embedding_text(c) for _a, chunks, _h, _s in self.pending
+                                                for c in chunks])
+        self.finish()
+        self.job, self.written, self.pending = self.writer.submit(self._write, self.pending, vectors), self.pending, []
+
+    def _write(self, batch: list[_Pending], vectors: np.ndarray) -> None:
+        at = 0
+        for _article, chunks, ihash, state in batch:
+            self.store.write_article(chunks, vectors[at:at + len(chunks)], ihash,
+                                     stale_ids=state.chunk_ids if state else ())
+            at += len(chunks)
+
+    def finish(self) -> None:
+        """Wait for the batch being written (a failed write raises here, in the caller's thread) and
+        count its articles done."""
+        if self.job is None:
+            return
+        self.job.result()
+        for article, chunks, _ihash, state in self.written:
+            self.report.chunks += len(chunks)
+            self.report.added += state is None
+            self.report.updated += state is not None
+            self.tick(article)
+        self.job, self.written = None, []
+
+
 def _embed_and_write(settings: Settings, embedder: Embedder, store: ChunkStore, articles: Sequence[Article],
                      states: dict[str, ArticleState], report: ReindexReport, progress: Progress | None,
                      stop: Callable[[], bool] | None) -> None:
@@ -148,40 +203,8 @@ def _embed_and_write(settings: Settings, embedder: Embedder, store: ChunkStore, 
     crash still leaves whole articles only.
     """
     size, overlap = chunk_size(settings, embedder)
-    pending: list[_Pending] = []
-    done = 0
-
-    def write(batch: list[_Pending], vectors: np.ndarray) -> None:
-        at = 0
-        for _article, chunks, ihash, state in batch:
-            store.write_article(chunks, vectors[at:at + len(chunks)], ihash, stale_ids=state.chunk_ids if state else ())
-            at += len(chunks)
-
-    def finish(job: Future[None] | None, batch: list[_Pending]) -> None:
-        nonlocal done
-        if job is None:
-            return
-        job.result()  # a failed write raises here, in the caller's thread
-        for article, chunks, _ihash, state in batch:
-            report.chunks += len(chunks)
-            report.added += state is None
-            report.updated += state is not None
-            done += 1
-            if progress:
-                progress(done, len(articles), article)
-
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsrag-write") as writer:
-        job: Future[None] | None = None
-        written: list[_Pending] = []
-
-        def flush() -> None:
-            nonlocal job, written, pending
-            if not pending:
-                return
-            vectors = embedder.embed_passages([embedding_text(c) for _a, chunks, _h, _s in pending for c in chunks])
-            finish(job, written)
-            job, written, pending = writer.submit(write, pending, vectors), pending, []
-
+        batches = _Batches(store, embedder, writer, report, progress, len(articles))
         for article in articles:
             if stop is not None and stop():
                 report.interrupted = True
@@ -190,15 +213,11 @@ def _embed_and_write(settings: Settings, embedder: Embedder, store: ChunkStore, 
             state = states.get(article.id)
             if state is not None and state.is_complete(ihash):
                 report.unchanged += 1
-                done += 1
-                if progress:
-                    progress(done, len(articles), article)
+                batches.tick(article)
                 continue
-            pending.append((article, chunk_article(article, size, overlap), ihash, state))
-            if sum(len(p[1]) for p in pending) >= settings.embed_batch:
-                flush()
-        flush()
-        finish(job, written)
+            batches.add((article, chunk_article(article, size, overlap), ihash, state), settings.embed_batch)
+        batches.flush()
+        batches.finish()
 
 
 def reindex(settings: Settings, paths: Sequence[str | Path | Source], *, prune: bool = False, rebuild: bool = False,

@@ -4,6 +4,8 @@ Each module in this package defines ``LANGUAGE = Language(...)``; modules are di
 so adding a language is adding one file. The rest of the code never names a language's words: it
 reads the combined tables built here (stopwords of all languages, question words, relative-date
 phrases, follow-up cues) or one language's replies through ``reply``.
+
+May import: nothing else in ``rag`` (it is the bottom layer).
 """
 
 from __future__ import annotations
