@@ -15,9 +15,10 @@ from typing import Any
 import gradio as gr
 
 from rag.core.errors import NewsragError
+from rag.core.events import Done, Retrieved, Token
 from rag.core.types import Filters
 from rag.index.feedback import FeedbackStore
-from rag.pipeline import Done, Pipeline, Retrieved, Token
+from rag.pipeline import Pipeline
 from ui import render
 from ui.state import describe_filters, FilterError, parse_filters, Session, Turn
 from ui.support import supporting_sentences
