@@ -22,12 +22,16 @@ from rag.core import registry
 from rag.core.settings import Settings
 from rag.core.types import Hit
 from rag.decide.base import DeclineRule
-from rag.decide.coverage import NoPassages, OutsideWindow
-from rag.decide.judge import NotAnswerable
-from rag.decide.lookup import LookupUnmatched
-from rag.decide.money import NoAmount
-from rag.decide.names import UnmentionedName, UnquotedName
 from rag.decide.period import OlderCoverage, StaleNote
+from rag.decide.rules import (
+    LookupUnmatched,
+    NoAmount,
+    NoPassages,
+    NotAnswerable,
+    OutsideWindow,
+    UnmentionedName,
+    UnquotedName,
+)
 from rag.index.lexical import LexicalIndex
 from rag.index.store import ChunkStore
 from rag.models.chat import describe_llm, make_chat_model

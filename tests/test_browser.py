@@ -3,7 +3,7 @@ served on 127.0.0.1, answering through a real OpenAI-compatible server (tests/op
 streams a word every ``DELAY`` seconds, slow enough to see the sources arrive before the answer ends.
 
 Screenshots of the main states go to ``test-output/browser/``; with ``NEWSRAG_UPDATE_DOCS=1`` the
-four shown in the README are also written to ``docs/``.
+four the README shows or links are also written to ``docs/``.
 """
 
 from __future__ import annotations

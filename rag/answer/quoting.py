@@ -15,7 +15,7 @@ the verifier finds it stated.
 A source sentence in another language is shown as it is, quoted and cited, with the model's
 translation beside it as a gloss (``AnswerSentence.translation``, marked ≈), never in its place: on
 41 dev sentences the bundled model's translations were faithful 19 times, and the YES/NO judge could
-not tell which (docs/faithful-answers.md), so what is shown as the source's claim must be the
+not tell which (docs/research/answers.md), so what is shown as the source's claim must be the
 source's words. The judge still removes the gross failures: a translation is read against its
 source and the source against it (``check_translation``); below ``translation_min`` either way (or
 with a number or date one lacks) the sentence is shown without a gloss.
@@ -121,7 +121,7 @@ class QuotingAnswerer(Answerer):
 
         Only what is shown first depends on it; the YES/NO judge stays the decline. Copying a phrase
         is closer to what a 1.5B model does reliably than naming one of eight sentences by number,
-        where it mostly named the first (docs/faithful-answers.md).
+        where it mostly named the first (docs/research/answers.md).
         """
         candidates = self._candidates(scored, same)
         if not candidates:
@@ -140,7 +140,7 @@ class QuotingAnswerer(Answerer):
         from rag.models.chat import yes_probability
 
         # Judged on the closest sentences, not on the model's pick: shown the sentence it picked, the
-        # judge said YES to one more unanswerable question in 15 (docs/faithful-answers.md). Rewrites
+        # judge said YES to one more unanswerable question in 15 (docs/research/answers.md). Rewrites
         # of one fact are kept here: the judge leans on them (without them it lost the Etna and Chipotle dev
         # questions, which the archive answers), while the reader is spared them.
         chosen = self._chosen(query, sentences, pick=False, distinct=False)

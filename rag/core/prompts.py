@@ -1,6 +1,6 @@
 """Every prompt the project sends to an LLM, in one place, so they can be read and changed together.
 
-Prompts are plain strings with ``{placeholders}``; the modules that send them (``rag.generation``,
+Prompts are plain strings with ``{placeholders}``; the modules that send them (``rag.answer``, ``rag.verify``,
 ``rag.query.conversation``, the evaluation's naive peer) fill them in.
 """
 
@@ -57,7 +57,7 @@ Answer YES or NO."""
 #: the small model judges worst: roles reversed, a motive added, a faithful paraphrase or translation
 #: from French and Indonesian. On the labelled dev claims they raise ROC AUC 0.864 -> 0.885 and, at the
 #: threshold 0.9, catch more false claims and keep more true ones than the bare prompt did at 0.8 on
-#: each half (docs/faithful-answers.md). The local model keeps their state cached: read once.
+#: each half (docs/research/answers.md). The local model keeps their state cached: read once.
 VERIFY_EXAMPLES: tuple[tuple[str, str, str], ...] = (
     ("Police in Lyon arrested two men on Tuesday after a fire destroyed a warehouse owned by the city.",
      "Two men were arrested by police after a city-owned warehouse in Lyon burned down.", "YES"),
@@ -87,7 +87,7 @@ Do these sentences contain the answer to the question? Answer YES or NO."""
 #: The shortest phrase answering the question, copied from the numbered candidate sentences
 #: (``QuotingAnswerer`` with ``pick_from``); the candidate holding it is shown first. It orders what
 #: is shown, the YES/NO judge above still decides whether to answer. Asked to name a sentence by its
-#: number instead, the 1.5B model mostly named the first (docs/faithful-answers.md).
+#: number instead, the 1.5B model mostly named the first (docs/research/answers.md).
 PICK_SYSTEM = ("You answer a question from the given sentences only. Reply with a short phrase copied word for "
                "word from one sentence, or NONE.")
 PICK_PROMPT = """Sentences:

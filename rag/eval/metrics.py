@@ -176,7 +176,7 @@ def lexical_overlap(sentence: str, passage: str) -> float:
 
 
 #: Calibrated on hand-labelled pairs: the synthetic ones in tests/test_evaluation.py and cited sentences of
-#: real local-LLM answers (see README, Evaluation). Real answers reuse the passage's words in claims it
+#: real local-LLM answers (see docs/research). Real answers reuse the passage's words in claims it
 #: does not make, so word overlap only counts when nearly verbatim.
 LEXICAL_THRESHOLD = 0.9
 SEMANTIC_THRESHOLD = 0.86

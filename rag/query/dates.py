@@ -1,7 +1,7 @@
 """Named dates in a question ("in October", "le 12 avril 2024", "pada bulan Mei"), read by dateparser.
 
 The phrase lists of ``rag.languages`` read the relative periods ("this week", "la semaine dernière"):
-measured against dateparser on the dev questions they were more accurate (README, Evaluation).
+measured against dateparser on the dev questions they were more accurate (docs/research/time.md).
 A date that names its month is dateparser's strength, in the archive's languages and some 200 more,
 so it reads those. Only dates that name a month (one of dateparser's own month names for the
 language) or are written as a full numeric date are taken: a year alone ("its 2026 nominees"), a

@@ -83,7 +83,7 @@ class NameChannel(Channel):
     Only for questions and keywords, not for pasted statements (lookups): a statement translated from
     a French or Indonesian story still carries English names, and chunks of English articles that
     contain them verbatim then outrank the translated story itself. Measured on the dev archive's 60
-    cross-lingual lookups: hit@1 0.833 with the channel, 0.917 without (README, Evaluation); the issue
+    cross-lingual lookups: hit@1 0.833 with the channel, 0.917 without (docs/research/retrieval.md); the issue
     reports the same on an archive nobody tuned on.
     """
 
@@ -115,7 +115,7 @@ class LexicalChannel(Channel):
     """BM25 over the chunks' words (``rag.index.lexical``); hits keep their dense cosine as similarity.
 
     Like the name channel, only for questions and keywords: the English words of a statement
-    translated from another language pull in the English articles that share them (README, Evaluation).
+    translated from another language pull in the English articles that share them (docs/research/retrieval.md).
     """
 
     name = "bm25"

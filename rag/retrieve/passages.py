@@ -27,7 +27,7 @@ from rag.index.store import ChunkStore
 
 #: Reciprocal rank fusion constant inside one article (1/(k + rank), rank from 1). Articles have
 #: about 5-30 chunks, so the usual 60 would flatten the ranks; 1 lets either ranking's first place
-#: lead. On five question sets 0, 1 and 4 gave the same answer@k (docs/retrieval.md).
+#: lead. On five question sets 0, 1 and 4 gave the same answer@k (docs/research/retrieval.md).
 RRF_K = 1
 
 

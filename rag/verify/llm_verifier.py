@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 class LLMVerifier(Verifier):
     """A chat model asked YES or NO; the score is P(YES) read from its next-token probabilities.
 
-    ``threshold`` is the P(YES) a claim needs (calibrated on docs/eval/claims; see the README).
+    ``threshold`` is the P(YES) a claim needs (calibrated on docs/eval/claims; docs/eval/claims/report-verifier.md).
     """
 
     name = "llm"

@@ -130,7 +130,7 @@ def check_translation(verifier: Verifier, translation: str, source: str, thresho
     it: read one way, one that drops a fact or a name ("a special award" for "a lifetime-achievement
     award") still passes. On the dev archive's 61 labelled translations by the bundled model, reading
     both ways at 0.8 caught 17 of 33 wrong ones against 11, and kept all 28 faithful ones
-    (docs/faithful-answers.md, "Translations read both ways"). The second reading reads the same two
+    (docs/research/answers.md). The second reading reads the same two
     texts as the first, so only the translation's ``language`` is checked against what the verifier
     reads, as for any claim."""
     there = safe_verify(verifier, translation, [source], language)
