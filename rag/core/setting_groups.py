@@ -82,7 +82,8 @@ class RetrievalSettings(BaseModel):
     lexical_k: int = Field(0, ge=0, le=500, description="Candidates from the BM25 word channel fused with the "
                            "dense ones (0 turns it off): it finds passages holding the question's rare words, "
                            "names and numbers verbatim, which small embedders blur. Off by default: on the "
-                           "multilingual dev archive it raised hit@5 but lowered hit@1 and MRR (docs/research/retrieval.md).",
+                           "multilingual dev archive it raised hit@5 but lowered hit@1 and MRR "
+                           "(docs/research/retrieval.md).",
                            json_schema_extra=EXPERIMENTAL)
     lexical_weight: float = Field(0.5, ge=0.0, le=5.0, description="Weight of the BM25 channel's ranks in "
                                   "the reciprocal rank fusion (the dense channels weigh 1).",
