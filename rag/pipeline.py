@@ -102,8 +102,11 @@ class _Clock:
     def since_retrieved(self, name: str, at: float | None = None) -> None:
         self.timings[name] = (at or time.perf_counter()) - self.retrieved
 
-    def finish(self) -> dict[str, float]:
+    def finish(self, generated: bool = True) -> dict[str, float]:
+        """The timings, ``generation`` 0 for an answer declined before the answering stage started."""
         self.since_retrieved("generation")
+        if not generated:
+            self.timings["generation"] = 0.0
         self.timings["total"] = time.perf_counter() - self.start
         return self.timings
 
@@ -212,7 +215,7 @@ class Pipeline:
                       answerability=judged.score if judged else None)
         if decline is not None:
             yield Token(decline.text)
-            yield Done(replace(base, text=decline.text, abstained=True, timings=clock.finish()))
+            yield Done(replace(base, text=decline.text, abstained=True, timings=clock.finish(decline.after_answering)))
             return
         preface = answerer.preface(query, case.hits, case.sentences)
         base = replace(base, note=f"{base.note} {preface}".strip())

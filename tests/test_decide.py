@@ -132,6 +132,8 @@ def test_rules_are_built_in_their_documented_order_and_switched_off_by_their_set
     names = [r.name for r in build_rules(Settings())]
     assert names == ["outside_window", "no_passages", "unmentioned_name", "lookup_unmatched", "unquoted_name",
                      "no_amount", "not_answerable"]
+    # Those reading only what retrieval found decline before the answering stage (timed as no generation).
+    assert [r.reads_answering for r in build_rules(Settings())] == [False] * 3 + [True] * 4
     off = [r.name for r in build_rules(Settings(decline_unmentioned=False, decline_no_amount=False))]
     assert "unmentioned_name" not in off and "unquoted_name" not in off and "no_amount" not in off
     only_unquoted_off = [r.name for r in build_rules(Settings(decline_unquoted_name=False))]

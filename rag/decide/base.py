@@ -28,6 +28,8 @@ class Decline:
 
     rule: str
     text: str
+    #: Whether the decline came after the answering stage started (see ``DeclineRule.reads_answering``).
+    after_answering: bool = False
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,10 @@ class DeclineRule(ABC):
     name: ClassVar[str]
     #: The setting that switches this rule or sets its threshold (None: always on).
     setting: ClassVar[str | None] = None
+    #: Whether the rule reads the answering stage's work (the passages' sentences, what the answer would
+    #: quote, the judge's verdict): its decline then counts as made while answering (timed as
+    #: generation); one that reads only what retrieval found declines before any generation.
+    reads_answering: ClassVar[bool] = False
 
     @abstractmethod
     def reply(self, case: Case) -> str | None:
@@ -92,7 +98,7 @@ class DeclineRule(ABC):
     def decline(self, case: Case) -> Decline | None:
         """This rule's ``Decline`` of ``case``, or None."""
         text = self.reply(case)
-        return Decline(self.name, text) if text is not None else None
+        return Decline(self.name, text, self.reads_answering) if text is not None else None
 
 
 def first_decline(rules: Sequence[DeclineRule], case: Case) -> Decline | None:

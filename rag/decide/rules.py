@@ -60,6 +60,7 @@ class LookupUnmatched(DeclineRule):
 
     name = "lookup_unmatched"
     setting = "lookup_min_similarity"
+    reads_answering = True
 
     def __init__(self, min_similarity: float) -> None:
         self.min_similarity = min_similarity
@@ -79,6 +80,7 @@ class UnquotedName(DeclineRule):
 
     name = "unquoted_name"
     setting = "decline_unmentioned"
+    reads_answering = True
 
     def reply(self, case: Case) -> str | None:
         if case.query.is_lookup:
@@ -94,6 +96,7 @@ class NoAmount(DeclineRule):
 
     name = "no_amount"
     setting = "decline_no_amount"
+    reads_answering = True
 
     def reply(self, case: Case) -> str | None:
         query = case.query
@@ -111,6 +114,7 @@ class NotAnswerable(DeclineRule):
 
     name = "not_answerable"
     setting = "min_answerable"
+    reads_answering = True
 
     def reply(self, case: Case) -> str | None:
         judged = case.judgement
