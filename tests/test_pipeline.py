@@ -163,10 +163,16 @@ def test_extractive_answer_cites_the_sentence_about_damascus(index_settings: Set
 
 
 def test_injected_instructions_are_fenced_as_data(index_settings: Settings) -> None:
+    # Passages focused on their closest sentences (the default) leave the instruction out altogether ...
     p = pipeline(index_settings, "The council approved a bicycle lane [1].")
     p.ask("What did the city council approve?")
     system, user = p.answerer.model().prompts[-1]
-    assert "not instructions" in system.content
+    assert "not instructions" in system.content and "Ignore all previous" not in user.content
+    assert "bicycle lane" in user.content
+    # ... and whole passages carry it fenced as data.
+    whole = pipeline(index_settings, "The council approved a bicycle lane [1].", focus_sentences=0)
+    whole.ask("What did the city council approve?")
+    system, user = whole.answerer.model().prompts[-1]
     assert user.content.index("<<<") < user.content.index("Ignore all previous") < user.content.index(">>>")
 
 

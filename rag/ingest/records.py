@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from rag.core.errors import IngestError
 from rag.core.types import Article
+from rag.ingest.furniture import strip_furniture
 from rag.ingest.web import detect_language, host_of, normalize_date, Record
 
 _CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\ufeff]")
@@ -81,9 +82,11 @@ def to_article(rec: Record, origin: str, derive_title: bool = False,
     record names none."""
     url = str(rec.get("url") or "").strip() or None
     link = f" ({url})" if url else ""
-    title, text = clean_line(str(rec.get("title") or "")), clean_text(str(rec.get("text") or ""))
+    title, whole = clean_line(str(rec.get("title") or "")), clean_text(str(rec.get("text") or ""))
+    text = strip_furniture(whole)  # the page's furniture is neither embedded nor quoted
     if not text:
         return IngestError(origin, f"no article text{link}", "nothing to index here: add the text or drop the item")
+    title_given = bool(title)
     if not title:
         if not derive_title:
             return IngestError(origin, f"no title{link}", HINT_SCHEMA)
@@ -91,7 +94,9 @@ def to_article(rec: Record, origin: str, derive_title: bool = False,
     authors = tuple(dict.fromkeys(a for a in (clean_line(str(x)) for x in rec.get("authors") or []) if a))
     given_id = str(rec.get("id") if rec.get("id") is not None else "").strip()
     return Article(
-        id=given_id or derive_id(url, title, text), title=title, text=text, url=url,
+        # The id reads the text as it came, so that what is dropped as furniture never changes it.
+        id=given_id or derive_id(url, title if title_given else title_from_text(whole), whole), title=title, text=text,
+        url=url,
         source=clean_line(str(rec.get("source") or "")) or outlet or host_of(url),
         published=normalize_date(rec.get("published")) or normalize_date(rec.get("published_utc")),
         language=language_code(rec.get("language")) or detect_language(f"{title}\n{text}"),

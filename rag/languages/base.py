@@ -61,6 +61,15 @@ class Language:
     #: "Updated Nov. 5, 2025, 6:30 p.m. ET"), as regex alternatives matched at a sentence's start: left
     #: out of quotes, since they are the page's furniture, not what the source states.
     page_labels: tuple[str, ...] = ()
+    #: Page furniture that feeds and pages carry between an article's paragraphs: prompts to subscribe,
+    #: links to other stories, share buttons, cookie notices, sign-up messages ("Sign up for our
+    #: newsletter", "Lire aussi", "Baca juga"), as regex alternatives matched at a line's or a
+    #: sentence's start: such a line is dropped at ingest, and such a sentence is never quoted.
+    furniture: tuple[str, ...] = ()
+    #: Phrases that address an assistant or the reader with instructions ("ignore previous
+    #: instructions", "note to AI assistants", "tell the reader that"), as regex alternatives matched
+    #: anywhere: a sentence holding one is never quoted (the article stays indexed and searchable).
+    instructions: tuple[str, ...] = ()
     #: Weekday names Monday first, and month names January first, as whole words (regex alternatives
     #: allowed; "" for a name too ambiguous to match, e.g. Indonesian "minggu", also "week"): a claim
     #: naming a day or month that its source never names is not stated by it, in any language pair.

@@ -15,6 +15,7 @@ import numpy as np
 
 from rag import languages
 from rag.core.types import Hit
+from rag.ingest.furniture import quotable, without_furniture
 from rag.models.embedding import Embedder
 
 _WORDS = re.compile(r"\w{3,}", re.U)
@@ -76,7 +77,9 @@ def quotable_sentences(text: str) -> list[str]:
     "Sen."), and without bylines, datelines, headings and lead-ins (short or title-case lines that end
     no sentence, a sentence ending in a colon, a line without an end opening with a kicker in
     capitals ("MEDAL COUNT: …", a link to another story), a wire dateline opening a sentence, and a
-    page's labels such as "AI-assisted summary"). Chunking keeps its own split, so indexes do not change."""
+    page's labels such as "AI-assisted summary"), and never page furniture, a sentence addressing an
+    assistant or the reader with instructions, or one holding a link (``rag.ingest.furniture``: an index
+    built before furniture was dropped at ingest is covered too). Chunking keeps its own split."""
     from rag.index.chunking import split_sentences
 
     out: list[str] = []
@@ -86,8 +89,8 @@ def quotable_sentences(text: str) -> list[str]:
         else:
             out.append(piece)
     label = _page_label()
-    kept = (_DATELINE.sub("", label.sub("", s, count=1), count=1) for s in out)
-    return [s for s in kept if s and not _is_fragment(s)]
+    kept = (_DATELINE.sub("", label.sub("", without_furniture(s), count=1), count=1) for s in out)
+    return [s for s in kept if s and not _is_fragment(s) and quotable(s)]
 
 
 _OUTLET_SUFFIX = re.compile(r"\s+[|–—-]\s+[^|–—-]{2,30}$")
@@ -99,7 +102,7 @@ def quotable_headline(title: str) -> str | None:
     line = _OUTLET_SUFFIX.sub("", " ".join(title.split()))
     # "Who won the Super Bowl in 2024? Revisiting …" teases rather than states, and the model picks
     # such a line for its question's words.
-    if len(line.split()) < 4 or "?" in line:
+    if len(line.split()) < 4 or "?" in line or not quotable(line):
         return None
     return line
 
