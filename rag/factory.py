@@ -117,7 +117,8 @@ def build_answerer(settings: Settings, chat_model: BaseChatModel | None = None, 
                                settings.lead_sentence, settings.pick_sentences,
                                translation_min=settings.translation_min,
                                translate_into=settings.translate_languages(),
-                               paraphrase=settings.paraphrase_similarity), model, verifier
+                               paraphrase=settings.paraphrase_similarity,
+                               supports=settings.support_sentences), model, verifier
     return LLMAnswerer(settings.llm, model, model.describe(), settings.focus_sentences), model, verifier
 
 

@@ -288,8 +288,12 @@ def _as_text(piece: Piece, checked: list[AnswerSentence]) -> str | None:
         checked[-1] = replace(glossed, translation=piece.translation, reason=piece.reason)
         return f"(≈ {piece.translation}) " if glossed.shown and piece.translation else None
     if isinstance(piece, AnswerSentence):
+        first_support = piece.role == "support" and not any(c.role == "support" and c.shown for c in checked)
         checked.append(piece)
-        return shown_text(piece) + " " if piece.shown else None
+        if not piece.shown:
+            return None
+        # The direct answer stands on its own line; its support follows.
+        return ("\n\n" if first_support else "") + shown_text(piece) + " "
     return piece
 
 

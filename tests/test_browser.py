@@ -223,7 +223,8 @@ def test_untrusted_article_shows_as_text_and_runs_nothing(page: Any) -> None:
     bubble = ask(page, "What did the city council approve on Main Street?")
     assert page.inner_text("#src-1-1 .src-title") == "<img src=x onerror=alert(1)>"
     assert "<script>alert(3)</script>" in page.inner_text("#src-1-1 .passage")
-    assert "<script>alert(3)</script>" in bubble.inner_text()  # the answer quotes it: as text
+    # The answer quotes the article's statement, never the sentence telling the reader's assistant what to do.
+    assert "bicycle lane" in bubble.inner_text() and "Ignore all previous" not in bubble.inner_text()
     assert "<img src=x onerror=alert(1)>" in bubble.locator(".answer-refs").inner_text()
     assert page.locator("img[src=x]").count() == 0 and page.locator("a[href^='javascript']").count() == 0
     assert not page.evaluate("[...document.scripts].some(s => s.textContent.includes('alert(3)'))")

@@ -28,6 +28,8 @@ from rag.verify.verifier import check_translation, safe_verify, Verdict, Verifie
 from ui.render import answer_html
 
 QUESTION = "Why did Iran attack Israel?"
+#: A question of fact: its direct answer is the phrase the model copies (a why-question's is a cause clause).
+FACT = "What did Iran launch against Israel on Saturday night?"
 
 
 class Judge(Verifier):
@@ -126,7 +128,9 @@ def test_rendering_answer_quotes_translates_and_leads_only_when_verified(index_s
     glossed = [s for s in rest if "G7" not in s.text]
     assert glossed and all(s.translation and "in French" in s.reason for s in glossed)
     assert all(not s.translation and "leaves out part of its source" in s.reason for s in rest if s not in glossed)
-    assert all(s.to_dict().get("translation", "") == s.translation and s.text == s.evidence for s in rest)
+    direct, *support = rest  # the direct answer: the reason clause, as the source writes it, then its support
+    assert direct.role == "answer" and direct.text in direct.evidence and "Damas" in direct.text
+    assert all(s.to_dict().get("translation", "") == s.translation and s.text == s.evidence for s in support)
     assert all(f"{cite(s.text, s.citations)} (≈ {s.translation})" in answer.text for s in glossed)
     html = answer_html(1, answer)
     assert html.count('class="gloss"') == len(glossed) and "machine translation by the answering model" in html
@@ -146,7 +150,7 @@ def test_a_quoted_sentence_streams_before_its_translation(index_settings: Settin
     first = next(s for s in answer.sentences if s.shown)
     # The source's words come at once, cited; the gloss, which waits for the model, is its own token.
     assert first.translation and tokens[:2] == [cite(first.text, first.citations) + " ", f"(≈ {first.translation}) "]
-    assert "".join(tokens).strip() == answer.text
+    assert " ".join("".join(tokens).split()) == " ".join(answer.text.split())  # the final text, as streamed
 
 
 def test_sources_are_quoted_with_a_note_for_languages_the_model_does_not_translate_into(
@@ -257,16 +261,23 @@ class PickingChat(ScriptedChat):
 
 def test_the_sentence_the_model_picks_is_shown_first_and_judged_apart(index_settings: Settings) -> None:
     chat = PickingChat(prompts=[])
-    answer = rendering(index_settings, chat, pick_sentences=6).ask(QUESTION)
+    answer = rendering(index_settings, chat, pick_sentences=6).ask(FACT)
     shown = [s for s in answer.sentences if s.shown]
-    default = [s for s in rendering(index_settings, ScriptedChat(prompts=[])).ask(QUESTION).sentences if s.shown]
+    default = [s for s in rendering(index_settings, ScriptedChat(prompts=[])).ask(FACT).sentences if s.shown]
     assert len(chat.listed) == 6 and chat.listed[-1] not in [s.evidence for s in default]
-    assert shown[0].evidence == chat.listed[-1]  # the least close candidate, because the model named it
-    assert [s.evidence for s in shown[1:]] == [s.evidence for s in default]
-    assert all(s.citations for s in shown)
+    # The direct answer: the phrase the model copied, as its source writes it, quoted and cited ...
+    direct, support = shown[0], shown[1:]
+    copied = " ".join(chat.listed[-1].rstrip(".").split()[-6:])  # what PickingChat copies
+    assert (direct.role, direct.state, direct.text) == ("answer", "quoted", copied)
+    assert direct.evidence == chat.listed[-1] and direct.citations == support[0].citations
+    assert answer.direct == direct and answer.text.startswith(f"{direct.text} [{direct.citations[0]}]")
+    # ... then its sentence (the least close candidate, because the model named it), then the closest one.
+    assert [s.evidence for s in support] == [chat.listed[-1], default[0].evidence]
+    assert all(s.role == "support" and s.citations for s in support)
+    assert answer.to_dict()["direct_answer"]["text"] == direct.text  # type: ignore[index]
     # NONE, or a phrase no candidate holds, leaves the closest sentences in reading order, as without a pick.
     for chat in (PickingChat(prompts=[], choose="none"), PickingChat(prompts=[], invent=True)):
-        none = rendering(index_settings, chat, pick_sentences=6).ask(QUESTION)
+        none = rendering(index_settings, chat, pick_sentences=6).ask(FACT)
         assert [s.evidence for s in none.sentences if s.shown] == [s.evidence for s in default]
 
 
@@ -283,18 +294,19 @@ def test_the_copied_phrase_is_found_in_its_candidate_whatever_the_accents_and_ca
 
 
 def test_a_headline_is_offered_to_the_pick_only_and_quoted_as_its_article_s_words(index_settings: Settings) -> None:
-    default = rendering(index_settings, ScriptedChat(prompts=[]), quote_headlines=True).ask(QUESTION)
+    default = rendering(index_settings, ScriptedChat(prompts=[]), quote_headlines=True).ask(FACT)
     title = default.hits[0].title
     # Never among the closest sentences, which the judge reads and which fill the answer...
     assert title not in [s.text for s in default.sentences]
     # ...but a candidate of the pick, once per article, shown first and cited when the model names it.
     chat = PickingChat(prompts=[], choose=title)
-    answer = rendering(index_settings, chat, pick_sentences=8, quote_headlines=True).ask(QUESTION)
+    answer = rendering(index_settings, chat, pick_sentences=8, quote_headlines=True).ask(FACT)
     assert chat.listed.count(title) == 1
     shown = [s for s in answer.sentences if s.shown]
-    assert shown[0].text == title and shown[0].state == "quoted" and shown[0].citations == (1,)
+    assert shown[0].role == "answer" and shown[0].text in title and shown[0].evidence == title
+    assert shown[1].text == title and shown[1].state == "quoted" and shown[1].citations == (1,)
     off = PickingChat(prompts=[], choose=title)
-    rendering(index_settings, off, pick_sentences=8, quote_headlines=False).ask(QUESTION)
+    rendering(index_settings, off, pick_sentences=8, quote_headlines=False).ask(FACT)
     assert off.listed and title not in off.listed
 
 
@@ -481,7 +493,7 @@ def test_a_name_the_quoted_passages_lack_declines_though_another_passage_has_it(
     # The answerer quotes the passages of the closest sentences, the ones its judge reads.
     sentences = p.sentences_of(list(answer.hits))
     query = p.analyse(question, english)
-    closest = {s.n for s in p.answerer._chosen(query, sentences, pick=False, distinct=False)}
+    closest = {s.n for s in p.answerer._chosen(query, sentences, distinct=False)}
     assert [answer.hits.index(h) + 1 for h in p.answerer.quoting(query, answer.hits, sentences)] == sorted(closest)
     # When those passages are only the council story, which never names Catania, it declines and says so.
     council = [h for h in answer.hits if h.article_id == "t-xss"]

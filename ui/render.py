@@ -38,6 +38,8 @@ details.turn-sources {margin-top:10px;color:#57606a}
 .answer-text .sent sup.mark {font-size:0.7em;margin-left:1px;color:#1a7f37}
 .answer-text .s-unverified sup.mark {color:#9a6700;font-weight:700}
 .answer-text .gloss {color:#0550ae;font-style:italic}
+.answer-text .direct-answer {font-size:1.12em;font-weight:600;margin-bottom:0.45em}
+.answer-text .support {color:#3d444d;font-size:0.95em;border-left:3px solid #d0d7de;padding-left:0.6em}
 .answer-text .s-rejected {background:#ffebe9}
 .answer-text .s-rejected sup.mark {color:#cf222e;font-weight:700}
 details.dropped {font-size:0.85em;color:#57606a;margin-top:6px}
@@ -203,7 +205,14 @@ def sentences_html(turn: int, answer: Answer) -> str:
     if answer.quoted_fallback:
         # The line saying that the reply quotes the sources precedes the quotes.
         intro += esc(languages.reply(answer.language or "en", "quoting")) + " "
-    body = intro + " ".join(_sentence_html(turn, s, len(answer.hits)) for s in shown)
+    direct = [s for s in shown if s.role == "answer"]
+    rest = " ".join(_sentence_html(turn, s, len(answer.hits)) for s in shown if s.role != "answer")
+    if direct:
+        # The direct answer first, prominent; the quotes that support it after.
+        lead = " ".join(_sentence_html(turn, s, len(answer.hits)) for s in direct)
+        rest = f'<div class="direct-answer">{lead}</div><div class="support">{rest}</div>' if rest else \
+            f'<div class="direct-answer">{lead}</div>'
+    body = intro + rest
     dropped = [s for s in answer.sentences if not s.shown]
     if dropped:
         items = "".join(f'<li><span class="s-rejected">{esc(s.text)}</span> — {esc(s.reason)}</li>' for s in dropped)

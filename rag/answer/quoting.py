@@ -24,13 +24,13 @@ with a number or date one lacks) the sentence is shown without a gloss.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-import re
 
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 
 from rag import languages
 from rag.answer.base import Answerer, Gloss, Piece
+from rag.answer.pick import asks_why, best_reason, holding, verbatim_span
 from rag.answer.select import passages_of, select_sentences
 from rag.core.prompts import (
     ANSWERABLE_PROMPT,
@@ -48,7 +48,7 @@ from rag.core.prompts import (
     TRANSLATE_SYSTEM,
 )
 from rag.core.types import AnswerSentence, day, Hit, Query
-from rag.retrieve.sentences import PassageSentences, Sentence
+from rag.retrieve.sentences import is_question_sentence, PassageSentences, Sentence
 from rag.verify.citations import normalise_markers, split_answer_sentences
 from rag.verify.verifier import check_translation, safe_verify, sentence_state, Verdict, Verifier
 
@@ -56,8 +56,10 @@ from rag.verify.verifier import check_translation, safe_verify, sentence_state, 
 LEAD_TOKENS = 60
 TRANSLATION_TOKENS = 120
 PICK_TOKENS = 24
-#: Share of a copied phrase's words a candidate must hold to be the one it was copied from.
-PICK_MATCH = 0.75
+#: A phrase covering this share of its sentence's words is the sentence: shown once, as the answer.
+WHOLE_SENTENCE = 0.8
+#: A why-question's cause clause is looked for in this many of the sentences closest to it, of every passage.
+REASON_POOL = 12
 
 
 class QuotingAnswerer(Answerer):
@@ -69,7 +71,7 @@ class QuotingAnswerer(Answerer):
                  max_sentences: int = 3, from_passages: int = 3, min_answerable: float = 0.5,
                  lead: bool = True, pick_from: int = 0, pick_passages: int = 5,
                  translation_min: float = 0.5, translate_into: frozenset[str] | None = None,
-                 paraphrase: float = 1.0) -> None:
+                 paraphrase: float = 1.0, supports: int = 2) -> None:
         self.name = name
         self.model = model
         self.verifier = verifier
@@ -84,6 +86,8 @@ class QuotingAnswerer(Answerer):
         self.pick_from, self.pick_passages = min(pick_from, 9), pick_passages
         #: Cosine at which a sentence restates one already chosen (1: only verbatim copies are skipped).
         self.paraphrase = paraphrase
+        #: Source sentences shown after a direct answer: the one holding its phrase, then the closest others.
+        self.supports = supports
 
     @property
     def label(self) -> str:
@@ -93,36 +97,34 @@ class QuotingAnswerer(Answerer):
         self.model()
         self.verifier.load()
 
-    def _chosen(self, query: Query, sentences: PassageSentences, pick: bool = True,
+    def _chosen(self, query: Query, sentences: PassageSentences, picked: Sentence | None = None,
                 distinct: bool = True) -> list[Sentence]:
-        scored = sentences.scored(query.searched)
+        """The closest sentences, in reading order; with ``picked`` (the sentence holding the model's
+        phrase) that one first, then all the others: the model's phrase is sometimes wrong ("Chicken
+        Big Mac" for the Snack Wrap), and the closest sentence it would displace is then the one that
+        answers."""
         same = sentences.paraphrases(self.paraphrase) if distinct else None
-        chosen = select_sentences(scored, self.max_sentences, self.from_passages, same)
-        if not (pick and self.pick_from):
-            return chosen
-        picked = self._pick(query, [*scored, *sentences.scored_headlines(query.searched)], same)
+        chosen = select_sentences(sentences.scored(query.searched), self.max_sentences, self.from_passages, same)
         if picked is None:
             return chosen
-        # The sentence holding the model's answer first, then the closest others in reading order, all
-        # of them: the model's phrase is sometimes wrong ("Chicken Big Mac" for the Snack Wrap), and the
-        # closest sentence it would displace is then the one that answers.
-        others = [s for s in chosen if s.text != picked.text and not (same and same(s, picked))]
-        return [picked, *others]
+        return [picked, *(s for s in chosen if s.text != picked.text and not (same and same(s, picked)))]
 
     def _candidates(self, scored: Sequence[Sentence], same: Callable[[Sentence, Sentence], bool] | None = None
                     ) -> list[Sentence]:
         best = select_sentences(scored, self.pick_from, self.pick_passages, same)
         return sorted(best, key=lambda s: -s.score)
 
-    def _pick(self, query: Query, scored: Sequence[Sentence],
-              same: Callable[[Sentence, Sentence], bool] | None = None) -> Sentence | None:
-        """The candidate sentence holding the short answer the model copies from the candidates; None
-        when it copies nothing ("NONE"), a phrase no candidate holds, or on failure.
+    def _pick(self, query: Query, sentences: PassageSentences) -> tuple[Sentence, str] | None:
+        """The candidate sentence holding the short answer the model copies from the candidates, and that
+        phrase as the sentence writes it ("" when it is not there word for word); None when the model
+        copies nothing ("NONE"), a phrase no candidate holds, or on failure.
 
-        Only what is shown first depends on it; the YES/NO judge stays the decline. Copying a phrase
-        is closer to what a 1.5B model does reliably than naming one of eight sentences by number,
-        where it mostly named the first (docs/research/answers.md).
+        Copying a phrase is closer to what a 1.5B model does reliably than naming one of eight
+        sentences by number, where it mostly named the first (docs/research/answers.md). The YES/NO
+        judge stays the decline.
         """
+        same = sentences.paraphrases(self.paraphrase)
+        scored = [*sentences.scored(query.searched), *sentences.scored_headlines(query.searched)]
         candidates = self._candidates(scored, same)
         if not candidates:
             return None
@@ -133,7 +135,8 @@ class QuotingAnswerer(Answerer):
         except Exception:  # noqa: BLE001 (the closest sentences still answer)
             return None
         phrase = reply.splitlines()[0].strip().strip('"“”').strip() if reply else ""
-        return holding(phrase, candidates)
+        picked = holding(phrase, candidates)
+        return (picked, verbatim_span(phrase, picked.text) or "") if picked else None
 
     def answerable(self, query: Query, hits: Sequence[Hit], sentences: PassageSentences,
                    older: bool = False) -> Verdict | None:
@@ -143,7 +146,7 @@ class QuotingAnswerer(Answerer):
         # judge said YES to one more unanswerable question in 15 (docs/research/answers.md). Rewrites
         # of one fact are kept here: the judge leans on them (without them it lost the Etna and Chipotle dev
         # questions, which the archive answers), while the reader is spared them.
-        chosen = self._chosen(query, sentences, pick=False, distinct=False)
+        chosen = self._chosen(query, sentences, distinct=False)
         if not chosen:
             return Verdict(False, 0.0, "no source sentence to answer from")
         w = query.window
@@ -168,19 +171,42 @@ class QuotingAnswerer(Answerer):
 
     def quoting(self, query: Query, hits: Sequence[Hit], sentences: PassageSentences) -> list[Hit]:
         """The passages of the closest sentences, which the judge reads and the answer quotes."""
-        return passages_of(self._chosen(query, sentences, pick=False, distinct=False), hits)
+        return passages_of(self._chosen(query, sentences, distinct=False), hits)
+
+    def _answering_phrase(self, query: Query, sentences: PassageSentences) -> tuple[Sentence, str] | None:
+        """The phrase that answers, with its sentence: for a why-question, the cause clause of the closest
+        sentence stating one ("in retaliation for …", "répondre à …"), in any passage and language;
+        otherwise, or when none states one, the phrase the model copies (``_pick``)."""
+        if asks_why(query.searched):
+            closest = sorted((s for s in sentences.scored(query.searched) if not is_question_sentence(s.text)),
+                             key=lambda s: -s.score)
+            reason = best_reason(closest[:REASON_POOL])
+            if reason is not None:
+                return reason
+        return self._pick(query, sentences) if self.pick_from else None
 
     def stream(self, query: Query, hits: Sequence[Hit], sentences: PassageSentences) -> Iterator[Piece]:
-        chosen = self._chosen(query, sentences)
+        picked = self._answering_phrase(query, sentences)
+        chosen = self._chosen(query, sentences, picked[0] if picked else None)
         if not chosen:
             yield NOT_COVERED
             return
         target = languages.language_name(query.language) or "English"
-        # The source sentences first (a verbatim one shows at once: checking never delays the first
-        # token), then the lead, which is only shown once the verifier has accepted it.
+        # The direct answer first, then the source sentences that support it (a verbatim one shows at
+        # once: checking never delays the first token), then the lead, shown once the verifier accepts it.
+        direct = _direct(*picked) if picked else None
+        role = ""
+        if picked and direct is not None:
+            yield AnswerSentence(direct.text, (direct.n,), "quoted", 1.0, "the source's own words: the phrase "
+                                 "that answers, as the model copied it from the sentence below", picked[0].text,
+                                 role="answer")
+            gloss = self._gloss(direct, hits[direct.n - 1], query.language, target)
+            if gloss is not None:
+                yield gloss
+            whole = direct.text == chosen[0].text
+            chosen, role = chosen[1 if whole else 0:(1 if whole else 0) + self.supports], "support"
         for s in chosen:
-            quoted = AnswerSentence(s.text, (s.n,), "quoted", 1.0, "the source's own words", s.text)
-            yield quoted
+            yield AnswerSentence(s.text, (s.n,), "quoted", 1.0, "the source's own words", s.text, role=role)
             gloss = self._gloss(s, hits[s.n - 1], query.language, target)
             if gloss is not None:
                 yield gloss
@@ -190,7 +216,7 @@ class QuotingAnswerer(Answerer):
     def preface(self, query: Query, hits: Sequence[Hit], sentences: PassageSentences) -> str:
         if self._translates_into(query.language):
             return ""
-        closest = self._chosen(query, sentences, pick=False)
+        closest = self._chosen(query, sentences)
         if any(_foreign(hits[s.n - 1], query.language) for s in closest):
             return languages.reply(query.language, "quoted_original")
         return ""
@@ -257,20 +283,11 @@ def _foreign(hit: Hit, language: str) -> bool:
     return bool(hit.language) and hit.language != language and languages.has_replies(language)
 
 
-def _folded_words(text: str) -> list[str]:
-    return re.findall(r"\w+", languages.fold(text).lower())
-
-
-def holding(phrase: str, candidates: Sequence[Sentence]) -> Sentence | None:
-    """The candidate that holds most of ``phrase``'s words (at least ``PICK_MATCH`` of them; accents
-    and case aside), the closest to the question on ties; None for "NONE" or an empty phrase."""
-    words = _folded_words(phrase)
-    if not words or words == ["none"]:
+def _direct(sentence: Sentence, phrase: str) -> Sentence | None:
+    """The direct answer: the phrase the model copied, cut out of its sentence (the whole sentence when
+    the phrase covers nearly all of it); None when the sentence does not hold it word for word."""
+    if not phrase:
         return None
-    best, share = None, 0.0
-    for c in candidates:
-        held = set(_folded_words(c.text))
-        s = sum(w in held for w in words) / len(words)
-        if s > share:
-            best, share = c, s
-    return best if share >= PICK_MATCH else None
+    if len(phrase.split()) >= WHOLE_SENTENCE * len(sentence.text.split()):
+        return sentence
+    return Sentence(sentence.n, sentence.index, phrase, sentence.score)

@@ -229,6 +229,9 @@ class AnswerSettings(BaseModel):
         """``translate_into`` as a set of codes; None for every language ("*")."""
         codes = frozenset(self.translate_into.split(",")) - {""}
         return None if "*" in codes else codes
+    support_sentences: int = Field(2, ge=1, le=5, description="Render style: after the direct answer (the "
+                                   "phrase the model copies, quoted), at most this many source sentences support "
+                                   "it: the one holding the phrase, then the closest that say something else.")
     pick_sentences: int = Field(8, ge=0, le=9, description="Render style: the LLM copies, from this many "
                                 "candidate sentences of the 5 best passages, the shortest phrase answering the "
                                 "question, and the sentence holding it is shown first (0: off; the closest "

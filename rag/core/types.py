@@ -209,6 +209,9 @@ class AnswerSentence:
     evidence: str = ""
     shown: bool = True
     translation: str = ""
+    #: "answer": the direct answer, shown first on its own line; "support": a source sentence shown after
+    #: it as its evidence; "" for the sentences of an answer without a direct answer.
+    role: str = ""
 
     @property
     def supported(self) -> bool:
@@ -222,6 +225,8 @@ class AnswerSentence:
             "shown": self.shown}
         if self.translation:
             record["translation"] = self.translation
+        if self.role:
+            record["role"] = self.role
         return record
 
 
@@ -256,6 +261,11 @@ class Answer:
     note: str = ""
 
     @property
+    def direct(self) -> AnswerSentence | None:
+        """The direct answer, when the answer opens with one."""
+        return next((s for s in self.sentences if s.shown and s.role == "answer"), None)
+
+    @property
     def retrieved(self) -> list[str]:
         """Article ids in rank order, each once."""
         seen: dict[str, None] = {}
@@ -268,6 +278,7 @@ class Answer:
         return {
             "question": self.question,
             "answer": self.text,
+            "direct_answer": self.direct.to_dict() if self.direct else None,
             "abstained": self.abstained,
             "language": self.language,
             "llm": self.llm,

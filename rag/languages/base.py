@@ -52,6 +52,11 @@ class Language:
     #: sentence stating a cause is preferred when the question asks why (regex alternatives).
     reason_questions: tuple[str, ...] = ()
     reason_cues: tuple[str, ...] = ()
+    #: Connectives that open the clause stating a cause ("in retaliation for", "en réponse à",
+    #: "sebagai balasan atas"), and words that open the next clause ("which", "qui", "yang"), as regex
+    #: alternatives: for a why-question, the clause such a connective opens is the direct answer.
+    reason_clauses: tuple[str, ...] = ()
+    clause_openers: tuple[str, ...] = ()
     #: How a question asks for an amount of money ("how much did it cost", "combien a-t-il payé"), and
     #: currency names ("dollars", "rupiah"; signs and codes such as "$", "€", "USD" are read in every
     #: language), as regex alternatives: such a question is only answered from passages giving an amount.

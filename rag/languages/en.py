@@ -43,6 +43,14 @@ Did Does Do Was Were Are Has Have New""".split()),
         r"(?:Updated|Published|Posted):? (?:on )?(?:Jan|Feb|March|April|May|June|July|Aug|Sept|Oct|Nov|Dec)\w*\.? "
         r"\d{1,2}, \d{4}(?:,? \d{1,2}:\d{2} ?[ap]\.m\.(?: [A-Z]{2,4}\b)?)?",
     ),
+    reason_clauses=(
+        r"in (?:retaliation|response|reprisal|revenge|protest) (?:for|to|against|at|over)", r"because(?: of)?",
+        r"due to", r"as a result of", r"as punishment for", r"to avenge", r"citing",
+        r"over concerns? (?:about|over|that)",
+        r"on (?:the )?grounds (?:of|that)", r"for (?:allegedly|having)", r"in an (?:effort|attempt) to", r"in order to",
+        r"aimed at", r"to (?:punish|protest|prevent|protect|retaliate)",
+    ),
+    clause_openers=("which", "who", "whose", "where", "while", "but", "and said", "said"),
     furniture=(
         r"continue reading", r"read more\b", r"read (?:the )?full (?:story|article)",
         r"related(?: stories| articles)?:",

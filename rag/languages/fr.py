@@ -38,6 +38,13 @@ pourquoi comment quand très aussi après avant entre tout tous selon encore mê
         "à cause d(?:e|u|es)?", "suite à", "afin d(?:e)?", "pour éviter", "invoquant", "sur fond d(?:e|u|es)?",
         "face à", "provoqué", "pour protester", "en signe de protestation", "pour se conformer",
     ),
+    reason_clauses=(
+        r"en (?:représailles|réponse|riposte|signe de protestation) (?:à|aux?|contre)", r"parce qu(?:e|['’])",
+        r"en raison d(?:e|u|es|['’])", r"à cause d(?:e|u|es|['’])", r"suite à", r"pour (?:venger|protester contre)",
+        r"(?:répondre|riposter|répliquer) à", r"invoquant", r"au motif qu(?:e|['’])", r"afin d(?:e|['’])",
+        r"pour (?:punir|empêcher|protéger)",
+    ),
+    clause_openers=("qui", "que", "dont", "où", "alors que", "mais", "a déclaré", "a indiqué"),
     furniture=(
         r"(?:à |a )?lire (?:aussi|également|la suite)\b", r"voir aussi\s?:", r"abonnez-vous", r"inscrivez-vous",
         r"(?:recevez|découvrez) (?:notre|nos|la) newsletter", r"cet article est réservé aux abonnés", r"déjà abonné",

@@ -30,6 +30,12 @@ berapa apakah para se tersebut bisa dapat lebih hanya masih saat namun tentang k
         "disebabkan", "sebab", "lantaran", "alasan", "dipicu", "menyusul", "imbas", "demi",
         "agar", "supaya", "untuk mencegah", "sebagai (?:bentuk )?protes",
     ),
+    reason_clauses=(
+        r"karena", r"sebagai (?:balasan|tanggapan|respons|pembalasan) (?:atas|terhadap)", r"untuk membalas",
+        r"membalas", r"akibat", r"disebabkan(?: oleh)?", r"lantaran", r"sebab", r"dengan alasan", r"demi",
+        r"untuk (?:menghukum|memprotes|mencegah|melindungi)",
+    ),
+    clause_openers=("yang", "di mana", "sementara", "tetapi", "namun", "kata", "ujar"),
     furniture=(
         r"baca (?:juga|selengkapnya|berita lainnya)\b", r"simak (?:juga|selengkapnya|video)\b", r"berlangganan\b",
         r"daftar(?:kan diri)? (?:untuk|ke) (?:newsletter|buletin)", r"klik (?:di sini|disini)",

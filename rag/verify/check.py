@@ -12,7 +12,14 @@ from typing import Literal
 
 from rag.core.types import AnswerSentence, Hit
 from rag.retrieve.sentences import PassageSentences
-from rag.verify.citations import cite, markers, normalise_markers, resolve, shown_text, split_answer_sentences
+from rag.verify.citations import (
+    answer_text,
+    cite,
+    markers,
+    normalise_markers,
+    resolve,
+    split_answer_sentences,
+)
 from rag.verify.verifier import safe_verify, sentence_state, Verifier
 
 
@@ -72,12 +79,26 @@ class AnswerChecker:
         if checked and not free:
             # Every sentence was checked by the answerer itself (render, extractive): keep its records
             # rather than re-split the text, which may cut a quoted sentence at an inner full stop.
-            return " ".join(shown_text(r) for r in checked if r.shown), tuple(checked)
+            return answer_text(checked), tuple(checked)
         if self.verifier is None:
             def support(claim: str) -> tuple[int, float] | None:
                 best = sentences.support(claim)
                 return (best.n, best.score) if best else None
 
             text, _ = resolve(raw, hits, support=support, overlap=self.overlap, similarity=self.similarity)
-            return check_answer(text, sentences, None, language)
-        return check_answer(normalise_markers(raw, len(hits)), sentences, self.verifier, language, self.on_reject)
+            records = check_answer(text, sentences, None, language)[1]
+        else:
+            records = check_answer(normalise_markers(raw, len(hits)), sentences, self.verifier, language,
+                                   self.on_reject)[1]
+        records = _direct_first(records)
+        return answer_text(records), records
+
+
+def _direct_first(records: tuple[AnswerSentence, ...]) -> tuple[AnswerSentence, ...]:
+    """Written prose opens with its direct answer (the prompt asks so): the first shown sentence is it
+    when a source states it (quoted or verified), and the others support it."""
+    first = next((i for i, r in enumerate(records) if r.shown), None)
+    if first is None or not records[first].supported or sum(r.shown for r in records) < 2:
+        return records
+    return tuple(replace(r, role="answer" if i == first else "support") if r.shown else r
+                 for i, r in enumerate(records))

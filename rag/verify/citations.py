@@ -53,6 +53,14 @@ def shown_text(sentence: AnswerSentence) -> str:
     return f"{text} (≈ {sentence.translation})" if sentence.translation else text
 
 
+def answer_text(records: Sequence[AnswerSentence]) -> str:
+    """The shown sentences as the answer's text: a direct answer on its own line, its support after."""
+    shown = [r for r in records if r.shown]
+    direct = " ".join(shown_text(r) for r in shown if r.role == "answer")
+    rest = " ".join(shown_text(r) for r in shown if r.role != "answer")
+    return f"{direct}\n\n{rest}".strip() if direct else rest
+
+
 def _overlap(sentence: str, passage: str) -> float:
     s = {w.lower() for w in _WORD.findall(sentence)}
     p = {w.lower() for w in _WORD.findall(passage)}

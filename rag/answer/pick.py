@@ -1,0 +1,128 @@
+"""The answer's phrase: which candidate sentence holds the phrase the model copied, and that phrase as
+the source writes it.
+
+The bundled model, asked for the shortest phrase that answers, copies it from numbered candidate
+sentences more reliably than it names a sentence by number (it mostly named the first). What it
+returns is matched back to the candidates (``holding``), and the words shown are the source's own,
+cut out of the sentence (``verbatim_span``): the direct answer is a quote, faithful by construction,
+even when the model's copy changed a letter or dropped an accent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+import re
+
+from rag import languages
+from rag.retrieve.sentences import Sentence
+
+#: Share of a copied phrase's words a candidate must hold to be the one it was copied from.
+PICK_MATCH = 0.75
+#: A phrase found only scattered in its sentence is cut out when the words between are at most this
+#: many more than its own; else no direct answer is shown (the sentence alone answers).
+SPAN_SLACK = 3
+
+_WORD = re.compile(r"\w+", re.U)
+
+
+def _folded_words(text: str) -> list[str]:
+    return [w.lower() for w in _WORD.findall(languages.fold(text))]
+
+
+def holding(phrase: str, candidates: Sequence[Sentence]) -> Sentence | None:
+    """The candidate that holds most of ``phrase``'s words (at least ``PICK_MATCH`` of them; accents
+    and case aside), the closest to the question on ties; None for "NONE" or an empty phrase."""
+    words = _folded_words(phrase)
+    if not words or words == ["none"]:
+        return None
+    best, share = None, 0.0
+    for c in candidates:
+        held = set(_folded_words(c.text))
+        s = sum(w in held for w in words) / len(words)
+        if s > share:
+            best, share = c, s
+    return best if share >= PICK_MATCH else None
+
+
+def verbatim_span(phrase: str, sentence: str) -> str | None:
+    """``phrase`` as ``sentence`` writes it: the shortest run of the sentence's words holding the phrase's
+    words in order (accents and case aside), or holding all of them within ``SPAN_SLACK`` extra words;
+    None when the sentence does not hold it so. A phrase covering nearly the whole sentence is the
+    sentence."""
+    wanted = _folded_words(phrase)
+    if not wanted or wanted == ["none"]:
+        return None
+    tokens = [(m.start(), m.end(), languages.fold(m.group()).lower()) for m in _WORD.finditer(sentence)]
+    words = [w for _, _, w in tokens]
+    n = len(wanted)
+    for i in range(len(words) - n + 1):
+        if words[i:i + n] == wanted:
+            return _cut(sentence, tokens, i, i + n - 1)
+    best: tuple[int, int] | None = None
+    for i, w in enumerate(words):
+        if w != wanted[0] and w not in wanted:
+            continue
+        left = list(wanted)
+        for j in range(i, min(len(words), i + n + SPAN_SLACK)):
+            if words[j] in left:
+                left.remove(words[j])
+            if not left:
+                if best is None or j - i < best[1] - best[0]:
+                    best = (i, j)
+                break
+    return _cut(sentence, tokens, *best) if best else None
+
+
+def _cut(sentence: str, tokens: list[tuple[int, int, str]], first: int, last: int) -> str:
+    text = sentence[tokens[first][0]:tokens[last][1]]
+    # A number's unit or a closing quote belongs to the phrase ("2 million euros", "$5").
+    if first > 0 and sentence[tokens[first][0] - 1:tokens[first][0]] in "$€£":
+        text = sentence[tokens[first][0] - 1:tokens[first][0]] + text
+    return text.strip()
+
+
+#: A cause clause shorter than this many words after its connective says too little ("en réponse").
+MIN_CLAUSE_WORDS = 3
+#: And one longer than this many words is cut at the last word before it.
+MAX_CLAUSE_WORDS = 28
+
+
+@cache
+def _connective() -> re.Pattern[str]:
+    return languages.combined("reason_clauses")
+
+
+@cache
+def _clause_end() -> re.Pattern[str]:
+    # Punctuation that closes a clause, or a word that opens the next one.
+    return languages.combined("clause_openers", r"\s*[,;:()«»“”\"—–]|\s-\s|\s+\b(?:{})\b")
+
+
+def asks_why(question: str) -> bool:
+    """Whether a question asks for a reason ("why", "pourquoi", "mengapa"), in any language's wording."""
+    return bool(languages.combined("reason_questions").search(question))
+
+
+def reason_clause(sentence: str) -> str | None:
+    """The clause of ``sentence`` that states a cause, from its connective ("in retaliation for …",
+    "répondre à …", "karena …") to the end of the clause, as the sentence writes it; None when no
+    connective opens one of at least ``MIN_CLAUSE_WORDS`` words."""
+    for m in _connective().finditer(sentence):
+        rest = sentence[m.end():]
+        end = _clause_end().search(rest)
+        clause = sentence[m.start():m.end() + (end.start() if end else len(rest))].rstrip(" .!?…")
+        words = clause.split()
+        if len(words) - len(m.group().split()) < MIN_CLAUSE_WORDS:
+            continue
+        return " ".join(words[:MAX_CLAUSE_WORDS]) if len(words) > MAX_CLAUSE_WORDS else clause
+    return None
+
+
+def best_reason(candidates: Sequence[Sentence]) -> tuple[Sentence, str] | None:
+    """Among ``candidates`` (best first), the first sentence stating a cause, with its cause clause."""
+    for s in candidates:
+        clause = reason_clause(s.text)
+        if clause:
+            return s, clause
+    return None
