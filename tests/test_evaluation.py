@@ -266,8 +266,31 @@ def test_per_question_scores_follow_the_registry_and_answers_only_when_answered(
     assert (scores["hit@1"], scores["hit@5"], scores["rr"], scores["answer@1"], scores["answer@5"]) == (0.0, 1.0, 0.5,
                                                                                                     0.0, 1.0)
     answered = em.score_question(Observation(q, ("g",), ("g",), ("Etna",), Answer("Which volcano?", "Etna did.")))
-    assert list(answered)[-2:] == ["correct", "truthfulness"] and answered["correct"] is True
-    assert answered["truthfulness"] == 1.0
+    assert list(answered)[-5:] == ["correct", "direct_correct", "direct_words", "answer_words", "truthfulness"]
+    assert answered["correct"] is True and answered["truthfulness"] == 1.0
+
+
+def test_the_direct_answer_metric_reads_the_direct_answer_not_any_quote() -> None:
+    from rag.core.types import Answer, AnswerSentence
+    from rag.eval.records import Observation
+
+    q = Question("q", "Which group met in Jakarta?", answers=("ASEAN",), gold_ids=("g",))
+
+    def scores(answer: Answer) -> dict[str, object]:
+        return dict(em.score_question(Observation(q, ("g",), ("g",), ("x",), answer)))
+
+    # A quote about another summit holds the string: the old metric counts it right, the direct one does not.
+    wrong = Answer("q", "the G20 [1]\n\nLeaders of ASEAN met in Bali last year [2].", sentences=(
+        AnswerSentence("the G20", (1,), "quoted", role="answer"),
+        AnswerSentence("Leaders of ASEAN met in Bali last year.", (2,), "quoted", role="support")))
+    assert scores(wrong)["correct"] is True and scores(wrong)["direct_correct"] is False
+    right = Answer("q", "ASEAN leaders [1]\n\n…", sentences=(AnswerSentence("ASEAN leaders", (1,), "quoted",
+                                                                            role="answer"),))
+    assert scores(right)["direct_correct"] is True and scores(right)["direct_words"] == 2.0
+    # Without a direct answer (the peer's prose), its first sentence is read.
+    prose = scores(Answer("q", "The G20 met there. ASEAN did not."))
+    assert prose["direct_correct"] is False and prose["answer_words"] == 7.0
+    assert scores(Answer("q", "ASEAN, in 2023.", abstained=True))["direct_correct"] is False
 
 
 def test_questions_in_several_languages_are_also_scored_per_language() -> None:

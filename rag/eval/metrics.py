@@ -22,6 +22,7 @@ import numpy as np
 from rag import languages
 from rag.verify.citations import markers, split_answer_sentences
 from rag.models.embedding import Embedder
+from rag.core.types import Answer
 from rag.eval.records import CitationCounts, Observation, QuestionResult, ScoreValue
 from rag.languages import fold
 
@@ -355,6 +356,41 @@ def _correct(o: Observation) -> ScoreValue:
     return None if a is None else is_correct(a.text, o.question.answers, o.question.choices, a.abstained)
 
 
+def _direct_text(a: Answer) -> str:
+    """The answer's direct answer with its gloss; for an answer without one (the naive peer's prose, a
+    render answer whose pick failed), its first sentence."""
+    if a.direct is not None:
+        return f"{a.direct.text} {a.direct.translation}".strip()
+    return next(iter(split_answer_sentences(a.text)), "")
+
+
+def _direct_correct(o: Observation) -> ScoreValue:
+    """Whether the direct answer itself states an accepted answer: a quote further down holding the
+    string (about another summit, another year) does not count."""
+    a, q = o.answer, o.question
+    if a is None or not q.answerable or not q.answers:
+        return None
+    return not a.abstained and is_correct(_direct_text(a), q.answers, q.choices)
+
+
+def _direct_words(o: Observation) -> ScoreValue:
+    a = o.answer
+    return None if a is None or a.abstained else float(len(_direct_text(a).split()))
+
+
+def _answer_words(o: Observation) -> ScoreValue:
+    a = o.answer
+    return None if a is None or a.abstained else float(len(a.text.split()))
+
+
+def _median_of(key: str) -> Aggregate:
+    """Median of the per-question score ``key`` over the questions where it was measured."""
+    def aggregate(results: Results) -> float | None:
+        values = sorted(v for r in results if (v := r.scores.get(key)) is not None)
+        return percentile(values, 50) if values else None
+    return aggregate
+
+
 def _truthfulness(o: Observation) -> ScoreValue:
     """CRAG-style: +1 right, 0 declined, -1 wrong. For an unanswerable question the decline is the
     right answer and any answer is wrong; questions without an answer key (lookups) are not scored."""
@@ -419,6 +455,14 @@ METRICS: tuple[Metric, ...] = (
     _scored("answer@10", "an accepted answer string occurs in the top 10 passages", _answer_at(10)),
     _scored("accuracy", "the answer contains an accepted answer (with choices: the right one and no other)",
             _correct, key="correct", needs_answer=True),
+    _scored("direct_accuracy", "the direct answer itself (else the answer's first sentence) contains an accepted "
+            "answer: a quote further down that holds the string does not count", _direct_correct,
+            key="direct_correct", needs_answer=True),
+    Metric("direct_words_p50", False, "median words of the direct answer (else of the answer's first sentence), "
+           "over the answers given", _median_of("direct_words"), _direct_words, "direct_words", needs_answer=True,
+           unit="count"),
+    Metric("answer_words_p50", False, "median words of the whole reply, over the answers given",
+           _median_of("answer_words"), _answer_words, "answer_words", needs_answer=True, unit="count"),
     _scored("truthfulness", "CRAG-style mean: +1 right answer, 0 decline, -1 wrong answer (answering an "
             "unanswerable question is wrong, declining it right); punishes confident errors",
             _truthfulness, needs_answer=True),
