@@ -66,14 +66,13 @@ def test_the_picked_sentence_leads_and_the_closest_ones_all_follow() -> None:
     sentences = SimpleNamespace(scored=lambda _: [close, aside, closer, picked], scored_headlines=lambda _: [],
                                 paraphrases=lambda _: None)
     answerer = QuotingAnswerer("local", lambda: None, verifier=None, pick_from=8)  # type: ignore[arg-type]
-    answerer._pick = lambda *_: picked  # type: ignore[method-assign]
-    chosen = answerer._chosen(SimpleNamespace(searched="Why?"), sentences)  # type: ignore[arg-type]
+    chosen = answerer._chosen(SimpleNamespace(searched="Which?"), sentences, picked)  # type: ignore[arg-type]
     # None of the closest gives way to the pick: the model's phrase may be wrong, and then the one it
     # would displace is the answer. They follow in reading order.
     assert [s.text for s in chosen] == ["D.", "A.", "B.", "C."]
-    answerer._pick = lambda *_: aside  # type: ignore[method-assign]
-    chosen = answerer._chosen(SimpleNamespace(searched="Why?"), sentences)  # type: ignore[arg-type]
+    chosen = answerer._chosen(SimpleNamespace(searched="Which?"), sentences, aside)  # type: ignore[arg-type]
     assert [s.text for s in chosen] == ["B.", "A.", "C."]  # already among them: it only moves first
+    assert [s.text for s in answerer._chosen(SimpleNamespace(searched="Which?"), sentences)] == ["A.", "B.", "C."]  # type: ignore[arg-type]
 
 
 def test_a_headline_is_quotable_without_its_outlet_and_never_when_it_asks() -> None:

@@ -41,7 +41,11 @@ def test_local_llm_answers_the_seed_question_faithfully(local: object, language:
     # nothing the model wrote is shown as if it were the source's.
     assert all(s.state in ("quoted", "verified") for s in shown), [(s.state, s.text) for s in shown]
     # A translation is a gloss beside the source's own words, never in their place.
-    assert all(s.text == s.evidence for s in shown if s.translation)
+    assert all(s.text == s.evidence for s in shown if s.translation and s.role != "answer")
+    # The direct answer comes first: the cause clause, cut out of its source sentence word for word.
+    direct = answer.direct
+    assert direct is not None and shown[0] == direct and direct.text in direct.evidence, answer.text
+    assert "damas" in direct.text.lower() and len(direct.text.split()) <= 25, direct
     if language == "fr":  # the sources are French: nothing to translate
         assert {s.state for s in shown} == {"quoted"}
     assert answer.timings["first_token"] > 0 and answer.answerability is not None

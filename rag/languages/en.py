@@ -45,6 +45,7 @@ Did Does Do Was Were Are Has Have New""".split()),
     ),
     reason_clauses=(
         r"in (?:retaliation|response|reprisal|revenge|protest) (?:for|to|against|at|over)", r"because(?: of)?",
+        r"respond(?:ed|s|ing)? to", r"retaliat(?:e|ed|es|ing) (?:for|against)",
         r"due to", r"as a result of", r"as punishment for", r"to avenge", r"citing",
         r"over concerns? (?:about|over|that)",
         r"on (?:the )?grounds (?:of|that)", r"for (?:allegedly|having)", r"in an (?:effort|attempt) to", r"in order to",
