@@ -118,7 +118,8 @@ def build_answerer(settings: Settings, chat_model: BaseChatModel | None = None, 
                                translation_min=settings.translation_min,
                                translate_into=settings.translate_languages(),
                                paraphrase=settings.paraphrase_similarity,
-                               supports=settings.support_sentences), model, verifier
+                               supports=settings.support_sentences,
+                               min_answerable_picked=settings.min_answerable_picked), model, verifier
     return LLMAnswerer(settings.llm, model, model.describe(), settings.focus_sentences), model, verifier
 
 

@@ -126,3 +126,45 @@ def best_reason(candidates: Sequence[Sentence]) -> tuple[Sentence, str] | None:
         if clause:
             return s, clause
     return None
+
+
+#: A question word is read as held by a sentence when they share this many first letters (or the whole
+#: shorter word): "condemned" / "condemn", "attaque" / "attaques", without a stemmer per language.
+STEM = 5
+
+
+def echoes(phrase: str, question: str) -> bool:
+    """Whether ``phrase`` only names what the question already names: a proper name (every word
+    capitalised, at most four) whose last word the question holds. "Joe Biden" copied for "Whom did
+    Biden call?", or "Iran" for "Who condemned Iran's attack?", repeats the question instead of answering."""
+    words = phrase.split()
+    if not words or len(words) > 4 or not all(w[:1].isupper() or w[:1].isdigit() for w in words):
+        return False
+    last = _folded_words(words[-1])
+    return bool(last) and last[-1] in set(_folded_words(question))
+
+
+def _content_words(text: str) -> set[str]:
+    stop = languages.stopwords()
+    return {w for w in _folded_words(text) if len(w) > 2 and w not in stop}
+
+
+def _same_word(a: str, b: str) -> bool:
+    if len(a) >= STEM and len(b) >= STEM:
+        return a[:STEM] == b[:STEM]
+    short, long = sorted((a, b), key=len)
+    return long.startswith(short)
+
+
+def _holds(words: set[str], word: str) -> bool:
+    return any(_same_word(word, w) for w in words)
+
+
+def on_subject(sentence: str, question: str, names: Sequence[str]) -> bool:
+    """Whether ``sentence`` is about what ``question`` asks: it holds one of the question's ``names``
+    (in any language's spelling that folds to the same letters: "Israël", "Iranian"), or, for a question
+    without names, two of its content words (compared by their first ``STEM`` letters)."""
+    held = _content_words(sentence)
+    if names:
+        return any(all(_holds(held, w) for w in _folded_words(n)) for n in names)
+    return sum(_holds(held, w) for w in _content_words(question)) >= 2

@@ -30,7 +30,7 @@ from langchain_core.messages import HumanMessage, SystemMessage
 
 from rag import languages
 from rag.answer.base import Answerer, Gloss, Piece
-from rag.answer.pick import asks_why, best_reason, holding, verbatim_span
+from rag.answer.pick import asks_why, best_reason, echoes, holding, on_subject, verbatim_span
 from rag.answer.select import passages_of, select_sentences
 from rag.core.prompts import (
     ANSWERABLE_PROMPT,
@@ -71,13 +71,16 @@ class QuotingAnswerer(Answerer):
                  max_sentences: int = 3, from_passages: int = 3, min_answerable: float = 0.5,
                  lead: bool = True, pick_from: int = 0, pick_passages: int = 5,
                  translation_min: float = 0.5, translate_into: frozenset[str] | None = None,
-                 paraphrase: float = 1.0, supports: int = 2) -> None:
+                 paraphrase: float = 1.0, supports: int = 2, min_answerable_picked: float = 1.0) -> None:
         self.name = name
         self.model = model
         self.verifier = verifier
         self._label = label or name
         self.max_sentences, self.from_passages = max_sentences, from_passages
         self.min_answerable = min_answerable
+        #: The judge's P(YES) down to which an answering phrase on the question's subject still answers.
+        self.min_answerable_picked = min_answerable_picked
+        self._picked: tuple[str, PassageSentences, tuple[Sentence, str] | None] | None = None
         self.lead = lead
         self.translation_min = translation_min
         #: Question languages the model translates into; None: all.
@@ -135,6 +138,8 @@ class QuotingAnswerer(Answerer):
         except Exception:  # noqa: BLE001 (the closest sentences still answer)
             return None
         phrase = reply.splitlines()[0].strip().strip('"“”').strip() if reply else ""
+        if echoes(phrase, query.searched):
+            return None
         picked = holding(phrase, candidates)
         return (picked, verbatim_span(phrase, picked.text) or "") if picked else None
 
@@ -165,6 +170,11 @@ class QuotingAnswerer(Answerer):
             p = yes_probability(self.model(), messages)
         except Exception as exc:  # noqa: BLE001 (a failed judgement must not stop the answer)
             return Verdict(True, 1.0, f"answerability not judged: {type(exc).__name__}", checked=False)
+        if self.min_answerable_picked <= p < self.min_answerable and not older:
+            picked = self._answering_phrase(query, sentences)
+            if picked is not None and picked[1] and on_subject(picked[0].text, query.searched, query.names):
+                return Verdict(True, p, f"the judge doubted ({p:.2f}), but the model copied an answer, "
+                                        f"“{picked[1]}”, from a sentence on the question's subject")
         return Verdict(p >= self.min_answerable, p,
                        f"the closest sentences {'answer' if p >= self.min_answerable else 'do not answer'} "
                        f"the question (judge {p:.2f})")
@@ -176,7 +186,16 @@ class QuotingAnswerer(Answerer):
     def _answering_phrase(self, query: Query, sentences: PassageSentences) -> tuple[Sentence, str] | None:
         """The phrase that answers, with its sentence: for a why-question, the cause clause of the closest
         sentence stating one ("in retaliation for …", "répondre à …"), in any passage and language;
-        otherwise, or when none states one, the phrase the model copies (``_pick``)."""
+        otherwise, or when none states one, the phrase the model copies (``_pick``). Worked out once per
+        question: the decision to answer may read it before the answer shows it."""
+        last = self._picked
+        if last is not None and last[0] == query.searched and last[1] is sentences:
+            return last[2]
+        picked = self._find_phrase(query, sentences)
+        self._picked = (query.searched, sentences, picked)
+        return picked
+
+    def _find_phrase(self, query: Query, sentences: PassageSentences) -> tuple[Sentence, str] | None:
         if asks_why(query.searched):
             closest = sorted((s for s in sentences.scored(query.searched) if not is_question_sentence(s.text)),
                              key=lambda s: -s.score)
