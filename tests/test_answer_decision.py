@@ -82,3 +82,21 @@ def test_echoes_and_subjects_in_three_languages() -> None:
     assert not on_subject("Le Parlement a adopté le budget.", "Why did Iran attack Israel?", ["Iran", "Israel"])
     assert on_subject("Catania airport closed for the afternoon.", "which airport closed after the eruption?", [])
     assert not on_subject("Catania airport closed.", "what did volcanologists say?", [])
+
+
+def test_a_why_answer_without_a_stated_cause_says_so_and_one_with_a_cause_does_not(
+        settings: Settings, tmp_path: Path) -> None:
+    no_cause = _ask(settings, "Why did Catania airport close?", 0.9, "Catania airport closed", tmp_path)
+    assert not no_cause.abstained and no_cause.text.startswith("The sources found describe the event, but none")
+    cause = _ask(settings, "Pourquoi le Parlement a-t-il adopté le budget ?", 0.9, "NONE", tmp_path)
+    assert not cause.abstained and "aucune de leurs phrases" in cause.text  # the budget states no cause either
+    d = tmp_path / "cause"
+    d.mkdir()
+    write_jsonl(d / "a.jsonl", [{**SYNTHETIC[0], "text": SYNTHETIC[0]["text"].replace(
+        "Catania airport closed for the afternoon.",
+        "Catania airport closed for the afternoon because ash covered its runway.")}])
+    with_cause = settings.model_copy(update={"index_dir": d / "index"})
+    reindex(with_cause, [d / "a.jsonl"])
+    answer = _ask(with_cause, "Why did Catania airport close?", 0.9, "NONE", tmp_path)
+    assert "none of their sentences" not in answer.text
+    assert answer.direct is not None and answer.direct.text == "because ash covered its runway"

@@ -15,7 +15,8 @@ from functools import cache
 import re
 
 from rag import languages
-from rag.retrieve.sentences import Sentence
+from rag.core.types import Query
+from rag.retrieve.sentences import is_question_sentence, PassageSentences, Sentence
 
 #: Share of a copied phrase's words a candidate must hold to be the one it was copied from.
 PICK_MATCH = 0.75
@@ -82,6 +83,8 @@ def _cut(sentence: str, tokens: list[tuple[int, int, str]], first: int, last: in
     return text.strip()
 
 
+#: A why-question's cause clause is looked for in this many of the sentences closest to it, of every passage.
+REASON_POOL = 12
 #: A cause clause shorter than this many words after its connective says too little ("en réponse").
 MIN_CLAUSE_WORDS = 3
 #: And one longer than this many words is cut at the last word before it.
@@ -126,6 +129,17 @@ def best_reason(candidates: Sequence[Sentence]) -> tuple[Sentence, str] | None:
         if clause:
             return s, clause
     return None
+
+
+
+def stated_reason(query: Query, sentences: PassageSentences) -> tuple[Sentence, str] | None:
+    """For a why-question, the closest sentence stating a cause ("in retaliation for …", "répondre à …"),
+    in any passage and language, with its cause clause; None for other questions or when none states one."""
+    if not asks_why(query.searched):
+        return None
+    closest = sorted((s for s in sentences.scored(query.searched) if not is_question_sentence(s.text)),
+                     key=lambda s: -s.score)
+    return best_reason(closest[:REASON_POOL])
 
 
 #: A question word is read as held by a sentence when they share this many first letters (or the whole

@@ -30,7 +30,7 @@ from langchain_core.messages import HumanMessage, SystemMessage
 
 from rag import languages
 from rag.answer.base import Answerer, Gloss, Piece
-from rag.answer.pick import asks_why, best_reason, echoes, holding, on_subject, verbatim_span
+from rag.answer.pick import asks_why, echoes, holding, on_subject, stated_reason, verbatim_span
 from rag.answer.select import passages_of, select_sentences
 from rag.core.prompts import (
     ANSWERABLE_PROMPT,
@@ -48,7 +48,7 @@ from rag.core.prompts import (
     TRANSLATE_SYSTEM,
 )
 from rag.core.types import AnswerSentence, day, Hit, Query
-from rag.retrieve.sentences import is_question_sentence, PassageSentences, Sentence
+from rag.retrieve.sentences import PassageSentences, Sentence
 from rag.verify.citations import normalise_markers, split_answer_sentences
 from rag.verify.verifier import check_translation, safe_verify, sentence_state, Verdict, Verifier
 
@@ -58,8 +58,6 @@ TRANSLATION_TOKENS = 120
 PICK_TOKENS = 24
 #: A phrase covering this share of its sentence's words is the sentence: shown once, as the answer.
 WHOLE_SENTENCE = 0.8
-#: A why-question's cause clause is looked for in this many of the sentences closest to it, of every passage.
-REASON_POOL = 12
 
 
 class QuotingAnswerer(Answerer):
@@ -196,13 +194,8 @@ class QuotingAnswerer(Answerer):
         return picked
 
     def _find_phrase(self, query: Query, sentences: PassageSentences) -> tuple[Sentence, str] | None:
-        if asks_why(query.searched):
-            closest = sorted((s for s in sentences.scored(query.searched) if not is_question_sentence(s.text)),
-                             key=lambda s: -s.score)
-            reason = best_reason(closest[:REASON_POOL])
-            if reason is not None:
-                return reason
-        return self._pick(query, sentences) if self.pick_from else None
+        reason = stated_reason(query, sentences)
+        return reason or (self._pick(query, sentences) if self.pick_from else None)
 
     def stream(self, query: Query, hits: Sequence[Hit], sentences: PassageSentences) -> Iterator[Piece]:
         picked = self._answering_phrase(query, sentences)
@@ -233,12 +226,14 @@ class QuotingAnswerer(Answerer):
             yield from self._lead(query, chosen, sentences, target)
 
     def preface(self, query: Query, hits: Sequence[Hit], sentences: PassageSentences) -> str:
-        if self._translates_into(query.language):
-            return ""
-        closest = self._chosen(query, sentences)
-        if any(_foreign(hits[s.n - 1], query.language) for s in closest):
-            return languages.reply(query.language, "quoted_original")
-        return ""
+        # A why-answer without a cause is not shown as one: the reader is told that the quotes describe
+        # the event, not why it happened.
+        notes = [languages.reply(query.language, "no_reason")] if (
+            asks_why(query.searched) and stated_reason(query, sentences) is None) else []
+        if not self._translates_into(query.language) and any(
+                _foreign(hits[s.n - 1], query.language) for s in self._chosen(query, sentences)):
+            notes.append(languages.reply(query.language, "quoted_original"))
+        return " ".join(notes)
 
     def _translates_into(self, language: str) -> bool:
         return self.translate_into is None or language in self.translate_into

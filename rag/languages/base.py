@@ -29,7 +29,7 @@ PERIOD_UNIT_DAYS: dict[str, float] = {"hour": 1 / 24, "day": 1, "week": 7, "mont
 #: falls back to English.
 REPLY_KEYS = ("abstain", "out_of_window", "older_listed", "older_when", "undated", "example_question", "quoting",
               "older_answer", "quoted_original", "unmentioned", "unmentioned_closest", "no_amount",
-              "lookup_unmatched", "other_when", "other_answer", "stale")
+              "lookup_unmatched", "other_when", "other_answer", "stale", "no_reason")
 
 
 @dataclass(frozen=True)

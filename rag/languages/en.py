@@ -116,6 +116,8 @@ Did Does Do Was Were Are Has Have New""".split()),
         "other_when": "from other dates (the latest from {latest})",
         "quoting": "No sentence written for this answer could be checked against the sources; these are the "
                    "sources’ own closest sentences:",
+        "no_reason": "The sources found describe the event, but none of their sentences says why in "
+                     "so many words; the closest follow.",
         "quoted_original": "Quoted in the sources' own language: the local model does not translate into "
                            "English reliably enough.",
         "older_answer": "Nothing published between {start} and {end} answers this; older coverage (up to "

@@ -108,6 +108,8 @@ pourquoi comment quand très aussi après avant entre tout tous selon encore mê
         "other_when": "d'une autre période (le plus récent du {latest})",
         "quoting": "Aucune phrase rédigée pour cette réponse n’a pu être vérifiée dans les sources ; "
                    "voici les phrases des sources les plus proches :",
+        "no_reason": "Les sources trouvées décrivent l’événement, mais aucune de leurs phrases n’en "
+                     "donne explicitement la raison ; voici les plus proches.",
         "quoted_original": "Cité dans la langue des sources : le modèle local ne traduit pas vers le "
                            "français de façon assez fiable.",
         "older_answer": "Rien de ce qui a été publié entre le {start} et le {end} n’y répond ; des "

@@ -87,6 +87,8 @@ berapa apakah para se tersebut bisa dapat lebih hanya masih saat namun tentang k
         "other_when": "dari tanggal lain (terbaru {latest})",
         "quoting": "Tidak ada kalimat jawaban yang dapat diverifikasi dengan sumber; berikut kalimat sumber "
                    "yang paling dekat:",
+        "no_reason": "Sumber yang ditemukan menggambarkan peristiwanya, tetapi tidak ada kalimatnya "
+                     "yang secara tegas menyebut alasannya; berikut yang terdekat.",
         "quoted_original": "Dikutip dalam bahasa sumbernya: model lokal belum cukup andal menerjemahkan ke "
                            "bahasa Indonesia.",
         "older_answer": "Tidak ada terbitan antara {start} dan {end} yang menjawabnya; liputan yang lebih "
