@@ -100,3 +100,9 @@ def test_a_why_answer_without_a_stated_cause_says_so_and_one_with_a_cause_does_n
     answer = _ask(with_cause, "Why did Catania airport close?", 0.9, "NONE", tmp_path)
     assert "none of their sentences" not in answer.text
     assert answer.direct is not None and answer.direct.text == "because ash covered its runway"
+
+
+def test_a_name_copied_as_the_answer_gets_no_translation_beside_it() -> None:
+    from rag.answer.pick import is_name
+    assert is_name("Joe Biden") and is_name("G7") and is_name("Maison Blanche")
+    assert not is_name("samedi soir") and not is_name("la Maison Blanche") and not is_name("")

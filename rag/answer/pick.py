@@ -147,14 +147,20 @@ def stated_reason(query: Query, sentences: PassageSentences) -> tuple[Sentence, 
 STEM = 5
 
 
+def is_name(phrase: str) -> bool:
+    """Whether ``phrase`` is a proper name or a number: at most four words, each capitalised or a figure
+    ("Joe Biden", "G7", "2025"). A name reads the same in every language: it needs no translation."""
+    words = phrase.split()
+    return 0 < len(words) <= 4 and all(w[:1].isupper() or w[:1].isdigit() for w in words)
+
+
 def echoes(phrase: str, question: str) -> bool:
     """Whether ``phrase`` only names what the question already names: a proper name (every word
     capitalised, at most four) whose last word the question holds. "Joe Biden" copied for "Whom did
     Biden call?", or "Iran" for "Who condemned Iran's attack?", repeats the question instead of answering."""
-    words = phrase.split()
-    if not words or len(words) > 4 or not all(w[:1].isupper() or w[:1].isdigit() for w in words):
+    if not is_name(phrase):
         return False
-    last = _folded_words(words[-1])
+    last = _folded_words(phrase.split()[-1])
     return bool(last) and last[-1] in set(_folded_words(question))
 
 

@@ -30,7 +30,7 @@ from langchain_core.messages import HumanMessage, SystemMessage
 
 from rag import languages
 from rag.answer.base import Answerer, Gloss, Piece
-from rag.answer.pick import asks_why, echoes, holding, on_subject, stated_reason, verbatim_span
+from rag.answer.pick import asks_why, echoes, holding, is_name, on_subject, stated_reason, verbatim_span
 from rag.answer.select import passages_of, select_sentences
 from rag.core.prompts import (
     ANSWERABLE_PROMPT,
@@ -268,7 +268,7 @@ class QuotingAnswerer(Answerer):
     def _gloss(self, s: Sentence, hit: Hit, language: str, target: str) -> Gloss | None:
         """The translation shown beside ``s`` (with the reason the sentence then carries), or None when
         ``s`` is already in the reader's language."""
-        if not _foreign(hit, language):
+        if not _foreign(hit, language) or is_name(s.text):
             return None
         if not self._translates_into(language):
             return Gloss("", f"the source's own words: not translated into {target} (NEWSRAG_TRANSLATE_INTO)")
