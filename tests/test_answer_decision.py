@@ -86,8 +86,11 @@ def test_echoes_and_subjects_in_three_languages() -> None:
 
 def test_a_why_answer_without_a_stated_cause_says_so_and_one_with_a_cause_does_not(
         settings: Settings, tmp_path: Path) -> None:
-    no_cause = _ask(settings, "Why did Catania airport close?", 0.9, "Catania airport closed", tmp_path)
+    no_cause = _ask(settings, "Why did Catania airport close?", 0.9, "NONE", tmp_path)
     assert not no_cause.abstained and no_cause.text.startswith("The sources found describe the event, but none")
+    # A phrase the model copied is its answer to the why: no note contradicts it.
+    copied = _ask(settings, "Why did Catania airport close?", 0.9, "ash several kilometres high", tmp_path)
+    assert copied.direct is not None and "none of their sentences" not in copied.text
     cause = _ask(settings, "Pourquoi le Parlement a-t-il adopté le budget ?", 0.9, "NONE", tmp_path)
     assert not cause.abstained and "aucune de leurs phrases" in cause.text  # the budget states no cause either
     d = tmp_path / "cause"

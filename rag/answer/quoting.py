@@ -226,10 +226,10 @@ class QuotingAnswerer(Answerer):
             yield from self._lead(query, chosen, sentences, target)
 
     def preface(self, query: Query, hits: Sequence[Hit], sentences: PassageSentences) -> str:
-        # A why-answer without a cause is not shown as one: the reader is told that the quotes describe
-        # the event, not why it happened.
+        # A why-answer without a cause is not shown as one: when no sentence states a cause and the model
+        # copied no answer either, the reader is told that the quotes describe the event, not its reason.
         notes = [languages.reply(query.language, "no_reason")] if (
-            asks_why(query.searched) and stated_reason(query, sentences) is None) else []
+            asks_why(query.searched) and self._answering_phrase(query, sentences) is None) else []
         if not self._translates_into(query.language) and any(
                 _foreign(hits[s.n - 1], query.language) for s in self._chosen(query, sentences)):
             notes.append(languages.reply(query.language, "quoted_original"))
