@@ -109,3 +109,28 @@ def test_a_name_copied_as_the_answer_gets_no_translation_beside_it() -> None:
     from rag.answer.pick import is_name
     assert is_name("Joe Biden") and is_name("G7") and is_name("Maison Blanche")
     assert not is_name("samedi soir") and not is_name("la Maison Blanche") and not is_name("")
+
+
+def test_a_denied_cause_is_no_cause_in_three_languages() -> None:
+    from rag.answer.pick import reason_clause
+    assert reason_clause("The coach wasn’t fired because of the team’s dismal record.") is None
+    assert reason_clause("The coach was fired because of the team’s dismal record.") == \
+        "because of the team’s dismal record"
+    assert reason_clause("Le vol n’a pas été annulé en raison de la grève des contrôleurs.") is None
+    assert reason_clause("Iran tidak menyerang sebagai balasan atas serangan itu.") is None
+    assert reason_clause("Iran menyerang Israel sebagai balasan atas serangan di Damaskus.") == \
+        "sebagai balasan atas serangan di Damaskus"
+
+
+def test_a_why_answer_takes_no_cause_from_a_sentence_off_the_questions_subject(
+        settings: Settings, tmp_path: Path) -> None:
+    d = tmp_path / "other"
+    d.mkdir()
+    other = {**SYNTHETIC[0], "id": "t-other", "title": "Flights cut", "text":
+             "The airport closed during the eruption because its pilots were on strike."}
+    write_jsonl(d / "a.jsonl", [SYNTHETIC[0], other])
+    s = settings.model_copy(update={"index_dir": d / "index"})
+    reindex(s, [d / "a.jsonl"])
+    answer = _ask(s, "Why did Catania airport close during the Etna eruption?", 0.9, "NONE", tmp_path)
+    # The only stated cause is in a sentence naming neither Catania nor Etna: it is not this closure's.
+    assert answer.direct is None and "none of their sentences" in answer.text

@@ -107,11 +107,20 @@ def asks_why(question: str) -> bool:
     return bool(languages.combined("reason_questions").search(question))
 
 
+@cache
+def _negation() -> re.Pattern[str]:
+    # A denial in the few words before the connective: "wasn't fired because of", "n'est pas dû à".
+    return languages.combined("negations", r"(?:\b|(?<=\w))(?:{})\b(?:\W+\w+){{0,3}}\W*$")
+
+
 def reason_clause(sentence: str) -> str | None:
     """The clause of ``sentence`` that states a cause, from its connective ("in retaliation for …",
     "répondre à …", "karena …") to the end of the clause, as the sentence writes it; None when no
-    connective opens one of at least ``MIN_CLAUSE_WORDS`` words."""
+    connective opens one of at least ``MIN_CLAUSE_WORDS`` words, or only denied ones ("wasn't fired
+    because of …")."""
     for m in _connective().finditer(sentence):
+        if _negation().search(sentence[:m.start()]):
+            continue
         rest = sentence[m.end():]
         end = _clause_end().search(rest)
         clause = sentence[m.start():m.end() + (end.start() if end else len(rest))].rstrip(" .!?…")
@@ -137,9 +146,11 @@ def stated_reason(query: Query, sentences: PassageSentences) -> tuple[Sentence, 
     in any passage and language, with its cause clause; None for other questions or when none states one."""
     if not asks_why(query.searched):
         return None
+    # Only sentences on the question's subject: a cause stated in the closest sentence about another
+    # airline or another actor ("Jetblue … due to coronavirus") is not this event's.
     closest = sorted((s for s in sentences.scored(query.searched) if not is_question_sentence(s.text)),
-                     key=lambda s: -s.score)
-    return best_reason(closest[:REASON_POOL])
+                     key=lambda s: -s.score)[:REASON_POOL]
+    return best_reason([s for s in closest if on_subject(s.text, query.searched, query.names)])
 
 
 #: A question word is read as held by a sentence when they share this many first letters (or the whole

@@ -57,6 +57,8 @@ class Language:
     #: alternatives: for a why-question, the clause such a connective opens is the direct answer.
     reason_clauses: tuple[str, ...] = ()
     clause_openers: tuple[str, ...] = ()
+    #: Words that deny what follows ("wasn't fired because of …"): a cause just after one is no cause.
+    negations: tuple[str, ...] = ()
     #: How a question asks for an amount of money ("how much did it cost", "combien a-t-il payé"), and
     #: currency names ("dollars", "rupiah"; signs and codes such as "$", "€", "USD" are read in every
     #: language), as regex alternatives: such a question is only answered from passages giving an amount.

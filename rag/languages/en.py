@@ -52,6 +52,7 @@ Did Does Do Was Were Are Has Have New""".split()),
         r"aimed at", r"to (?:punish|protest|prevent|protect|retaliate)",
     ),
     clause_openers=("which", "who", "whose", "where", "while", "but", "and said", "said"),
+    negations=("not", "n't", "n’t", "never", "no longer"),
     furniture=(
         r"continue reading", r"read more\b", r"read (?:the )?full (?:story|article)",
         r"related(?: stories| articles)?:",

@@ -45,6 +45,7 @@ pourquoi comment quand très aussi après avant entre tout tous selon encore mê
         r"pour (?:punir|empêcher|protéger)",
     ),
     clause_openers=("qui", "que", "dont", "où", "alors que", "mais", "a déclaré", "a indiqué"),
+    negations=("ne", "n'", "n’", "pas", "jamais", "non"),
     furniture=(
         r"(?:à |a )?lire (?:aussi|également|la suite)\b", r"voir aussi\s?:", r"abonnez-vous", r"inscrivez-vous",
         r"(?:recevez|découvrez) (?:notre|nos|la) newsletter", r"cet article est réservé aux abonnés", r"déjà abonné",

@@ -36,6 +36,7 @@ berapa apakah para se tersebut bisa dapat lebih hanya masih saat namun tentang k
         r"untuk (?:menghukum|memprotes|mencegah|melindungi)",
     ),
     clause_openers=("yang", "di mana", "sementara", "tetapi", "namun", "kata", "ujar"),
+    negations=("tidak", "bukan", "tak", "belum"),
     furniture=(
         r"baca (?:juga|selengkapnya|berita lainnya)\b", r"simak (?:juga|selengkapnya|video)\b", r"berlangganan\b",
         r"daftar(?:kan diri)? (?:untuk|ke) (?:newsletter|buletin)", r"klik (?:di sini|disini)",
