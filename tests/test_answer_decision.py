@@ -121,16 +121,3 @@ def test_a_denied_cause_is_no_cause_in_three_languages() -> None:
     assert reason_clause("Iran menyerang Israel sebagai balasan atas serangan di Damaskus.") == \
         "sebagai balasan atas serangan di Damaskus"
 
-
-def test_a_why_answer_takes_no_cause_from_a_sentence_off_the_questions_subject(
-        settings: Settings, tmp_path: Path) -> None:
-    d = tmp_path / "other"
-    d.mkdir()
-    other = {**SYNTHETIC[0], "id": "t-other", "title": "Flights cut", "text":
-             "The airport closed during the eruption because its pilots were on strike."}
-    write_jsonl(d / "a.jsonl", [SYNTHETIC[0], other])
-    s = settings.model_copy(update={"index_dir": d / "index"})
-    reindex(s, [d / "a.jsonl"])
-    answer = _ask(s, "Why did Catania airport close during the Etna eruption?", 0.9, "NONE", tmp_path)
-    # The only stated cause is in a sentence naming neither Catania nor Etna: it is not this closure's.
-    assert answer.direct is None and "none of their sentences" in answer.text
